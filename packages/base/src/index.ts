@@ -1,0 +1,4 @@
+export { assert, unreachable, AssertionError } from './assert.js';
+export { ShoalError, isShoalError, type Fault } from './errors.js';
+export { type Clock, systemClock, ManualClock } from './clock.js';
+export { type Random, SeededRandom } from './random.js';

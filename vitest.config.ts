@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['packages/*/test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // e2e suites start real server processes; keep the 2-core machine from oversubscribing.
+    maxWorkers: 2,
+  },
+});
