@@ -43,3 +43,8 @@ export const LOCAL_INDEXES_PER_TABLE_MAX = 5;
 export const GLOBAL_INDEXES_PER_TABLE_MAX = 20;
 /** HTTP request body (DynamoDB: 16 MB). */
 export const REQUEST_BODY_BYTES_MAX = 16 * 1024 * 1024;
+
+/** DynamoDB's messages for exceeded account quotas. */
+export const limitsMessage = {
+  tables: `Subscriber limit exceeded: Only ${TABLES_PER_REGION_MAX} tables can be created per account per region`,
+} as const;

@@ -1,0 +1,23 @@
+import { DynamoError } from '@shoal/model';
+import { validateRequest } from '@shoal/protocol';
+import type { ApiContext, Request, RequestInfo, Response } from './context.js';
+import { OPERATION_HANDLERS } from './operations/index.js';
+
+/**
+ * The DynamoDB API, independent of transport: validate the request against the service model,
+ * then run the operation's handler. Every failure leaves as a DynamoError.
+ */
+export class DynamoApi {
+  constructor(private readonly context: ApiContext) {}
+
+  supports(operation: string): boolean {
+    return Object.hasOwn(OPERATION_HANDLERS, operation);
+  }
+
+  async handle(operation: string, body: unknown, info: RequestInfo): Promise<Response> {
+    const handler = OPERATION_HANDLERS[operation];
+    if (!handler || !Object.hasOwn(OPERATION_HANDLERS, operation)) throw DynamoError.unknownOperation();
+    validateRequest(operation, body);
+    return handler(body as Request, this.context, info);
+  }
+}

@@ -1,0 +1,26 @@
+import { itemSizeBytes, type Item } from '@shoal/model';
+import type { Request, Response } from './context.js';
+
+/** DynamoDB's capacity units: writes per 1 KB, strongly consistent reads per 4 KB (half for eventual). */
+const WRITE_UNIT_BYTES = 1024;
+const READ_UNIT_BYTES = 4096;
+
+export function writeCapacityUnits(before: Item | undefined, after: Item | undefined): number {
+  const size = Math.max(before ? itemSizeBytes(before) : 0, after ? itemSizeBytes(after) : 0);
+  return Math.max(1, Math.ceil(size / WRITE_UNIT_BYTES));
+}
+
+export function readCapacityUnits(item: Item | undefined, consistent: boolean): number {
+  const units = Math.max(1, Math.ceil((item ? itemSizeBytes(item) : 0) / READ_UNIT_BYTES));
+  return consistent ? units : units / 2;
+}
+
+/** Adds ConsumedCapacity to a response when the request asked for it. */
+export function withConsumedCapacity(request: Request, response: Response, tableName: string, units: number): Response {
+  const mode = request.ReturnConsumedCapacity;
+  if (mode === 'TOTAL') response.ConsumedCapacity = { TableName: tableName, CapacityUnits: units };
+  if (mode === 'INDEXES') {
+    response.ConsumedCapacity = { TableName: tableName, CapacityUnits: units, Table: { CapacityUnits: units } };
+  }
+  return response;
+}

@@ -1,0 +1,2 @@
+export { DynamoApi } from './api.js';
+export type { ApiContext, RequestInfo, Request, Response, OperationHandler } from './context.js';

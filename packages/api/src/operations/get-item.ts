@@ -1,0 +1,31 @@
+import { projectItem } from '@shoal/expressions';
+import { invalidParameter, type Item } from '@shoal/model';
+import { checkKey } from '@shoal/partition';
+import { readCapacityUnits, withConsumedCapacity } from '../capacity.js';
+import type { OperationHandler, Response } from '../context.js';
+import { checkExpressionParameters } from '../expression-parameters.js';
+import { checkAttributeValues, prepareRequestExpressions } from '../item-requests.js';
+import { activeTable } from '../tables.js';
+
+export const getItem: OperationHandler = async (request, context) => {
+  checkExpressionParameters(request, ['ProjectionExpression'], ['AttributesToGet']);
+  const key = request.Key as Item;
+  checkAttributeValues(key);
+  const attributesToGet = request.AttributesToGet as string[] | undefined;
+  if (attributesToGet) {
+    const duplicate = attributesToGet.find((name, i) => attributesToGet.indexOf(name) !== i);
+    if (duplicate !== undefined) throw invalidParameter(`Duplicate value in attribute name: ${duplicate}`);
+  }
+  const prepared = prepareRequestExpressions(request);
+  const { table, handle } = activeTable(context, request.TableName);
+  const keyError = checkKey(handle.shape, key);
+  if (keyError) throw keyError;
+
+  // Embedded mode has one replica, so every read is strongly consistent; with replication,
+  // ConsistentRead = false may be served by a follower.
+  const item = await context.store.getItem(handle, key);
+  const response: Response = {};
+  if (item) response.Item = prepared.projection ? projectItem(item, prepared.projection) : item;
+  const units = readCapacityUnits(item, request.ConsistentRead === true);
+  return withConsumedCapacity(request, response, table.TableName, units);
+};

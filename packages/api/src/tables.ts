@@ -1,0 +1,38 @@
+import { DynamoError } from '@shoal/model';
+import { keyShapeOf, type TableDefinition } from '@shoal/metadata';
+import type { TableHandle } from '@shoal/partition';
+import type { ApiContext } from './context.js';
+
+/** The table an item operation addresses; DynamoDB hides tables that are not yet (or no longer) usable. */
+export function activeTable(context: ApiContext, name: string): { table: TableDefinition; handle: TableHandle } {
+  const table = context.catalog.get(name);
+  if (!table || table.TableStatus === 'CREATING' || table.TableStatus === 'DELETING') {
+    throw DynamoError.resourceNotFound();
+  }
+  return { table, handle: { tableNumber: table.tableNumber, shape: keyShapeOf(table) } };
+}
+
+/** The table a control-plane operation addresses, in any status. */
+export function existingTable(context: ApiContext, name: string): TableDefinition {
+  const table = context.catalog.get(name);
+  if (!table) throw DynamoError.tableNotFound(name);
+  return table;
+}
+
+export function tableArn(context: ApiContext, name: string): string {
+  return `arn:aws:dynamodb:${context.region}:${context.accountId}:table/${name}`;
+}
+
+export function nowSeconds(context: ApiContext): number {
+  return context.clock.nowMs() / 1000;
+}
+
+/** Moves a table from a transitional status to ACTIVE after the configured delay. */
+export function scheduleActivation(context: ApiContext, name: string, from: TableDefinition['TableStatus']): void {
+  context.schedule(async () => {
+    await context.catalog.exclusive((catalog) => {
+      const table = catalog.get(name);
+      if (table && table.TableStatus === from) catalog.put({ ...table, TableStatus: 'ACTIVE' });
+    });
+  }, context.tableActivationDelayMs);
+}

@@ -1,0 +1,1 @@
+export { createHttpGateway, type GatewayLog } from './http-gateway.js';

@@ -1,0 +1,51 @@
+import { encodeKey, keyValueBytes, partitionToken, type KeyValue } from '@shoal/codec';
+import type { Item } from '@shoal/model';
+import type { KeyShape } from '@shoal/metadata';
+
+/**
+ * Storage keys of items (frozen format, golden-tested):
+ *   ITEM_PREFIX (1 byte) | table number (4 bytes, big-endian) | token (8 bytes) | key encoding
+ * The token groups an item collection and spreads partition keys over the ring; the key encoding
+ * (partition key then sort key, both order-preserving and self-delimiting) orders an item
+ * collection by sort key, so a Query is one range iteration and a Scan walks token order.
+ */
+export const ITEM_PREFIX = 0x10;
+const TABLE_PREFIX_BYTES = 5;
+const TOKEN_BYTES = 8;
+
+export function tablePrefix(tableNumber: number): Uint8Array {
+  const prefix = new Uint8Array(TABLE_PREFIX_BYTES);
+  prefix[0] = ITEM_PREFIX;
+  new DataView(prefix.buffer).setUint32(1, tableNumber);
+  return prefix;
+}
+
+/** The key range [start, end) holding every item of a table. */
+export function tableKeyRange(tableNumber: number): { gte: Uint8Array; lt: Uint8Array } {
+  return { gte: tablePrefix(tableNumber), lt: tablePrefix(tableNumber + 1) };
+}
+
+/** The storage key of the item with this (already validated) primary key. */
+export function itemStorageKey(tableNumber: number, shape: KeyShape, key: Item): Uint8Array {
+  const partitionValue = key[shape.partitionKey.name] as KeyValue;
+  const partitionBytes = keyValueBytes(partitionValue);
+  const sortBytes = shape.sortKey ? encodeKey([key[shape.sortKey.name] as KeyValue]) : new Uint8Array(0);
+  const out = new Uint8Array(TABLE_PREFIX_BYTES + TOKEN_BYTES + partitionBytes.length + sortBytes.length);
+  out.set(tablePrefix(tableNumber), 0);
+  out.set(partitionToken(partitionBytes), TABLE_PREFIX_BYTES);
+  out.set(partitionBytes, TABLE_PREFIX_BYTES + TOKEN_BYTES);
+  out.set(sortBytes, TABLE_PREFIX_BYTES + TOKEN_BYTES + partitionBytes.length);
+  return out;
+}
+
+/** Just the key attributes of an item. */
+export function extractKey(shape: KeyShape, item: Item): Item {
+  const key: Item = {};
+  const partition = item[shape.partitionKey.name];
+  if (partition) key[shape.partitionKey.name] = partition;
+  if (shape.sortKey) {
+    const sort = item[shape.sortKey.name];
+    if (sort) key[shape.sortKey.name] = sort;
+  }
+  return key;
+}

@@ -1,0 +1,1 @@
+export { validateRequest, isKnownOperation, OPERATIONS } from './validate.js';

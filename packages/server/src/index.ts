@@ -1,0 +1,2 @@
+export { startEmbeddedServer, DEFAULT_OPTIONS, type EmbeddedServerOptions, type RunningServer } from './embedded-server.js';
+export { parseArguments } from './arguments.js';

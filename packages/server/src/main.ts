@@ -1,0 +1,22 @@
+import { parseArguments } from './arguments.js';
+import { startEmbeddedServer } from './embedded-server.js';
+
+/** `npm start`: the embedded server. The only reader of argv and the environment. */
+const options = parseArguments(process.argv.slice(2));
+const server = await startEmbeddedServer(options);
+console.log(`shoal: DynamoDB API on ${server.url} (data: ${options.dataDir ?? 'in memory'})`);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('shutdown failed', error);
+        process.exit(1);
+      },
+    );
+  });
+}

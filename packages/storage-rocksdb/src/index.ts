@@ -1,0 +1,1 @@
+export { openRocksDbEngine, type RocksDbEngineOptions } from './rocksdb-engine.js';

@@ -1,0 +1,24 @@
+// The subset of @nxtedition/rocksdb (an abstract-level store) that Shoal uses; it ships no types.
+declare module '@nxtedition/rocksdb' {
+  interface IteratorOptions {
+    gt?: Buffer;
+    gte?: Buffer;
+    lt?: Buffer;
+    lte?: Buffer;
+    reverse?: boolean;
+    limit?: number;
+  }
+  interface RocksIterator {
+    nextv(size: number): Promise<[Buffer, Buffer][]>;
+    close(): Promise<void>;
+  }
+  type BatchOperation = { type: 'put'; key: Buffer; value: Buffer } | { type: 'del'; key: Buffer };
+  export class RocksLevel {
+    constructor(location: string, options: { keyEncoding: 'buffer'; valueEncoding: 'buffer' });
+    open(options?: { createIfMissing?: boolean; cacheSize?: number }): Promise<void>;
+    getMany(keys: Buffer[]): Promise<(Buffer | undefined)[]>;
+    batch(operations: BatchOperation[], options: { sync: boolean }): Promise<void>;
+    iterator(options: IteratorOptions): RocksIterator;
+    close(): Promise<void>;
+  }
+}

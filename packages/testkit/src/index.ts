@@ -1,0 +1,3 @@
+export { startTestServer, testClient, spawnServerProcess, temporaryDirectory, type ServerProcess } from './servers.js';
+export { expectDynamoError } from './errors.js';
+export { RawClient, SIGNED_HEADERS, type RawResponse } from './raw-client.js';

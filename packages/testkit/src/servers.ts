@@ -1,0 +1,83 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DEFAULT_OPTIONS, startEmbeddedServer, type RunningServer } from '@shoal/server';
+
+export function temporaryDirectory(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `shoal-${prefix}-`));
+}
+
+/** An embedded server in this process, on a free port, with its data in a fresh temp dir. */
+export async function startTestServer(options: { inMemory?: boolean } = {}): Promise<RunningServer & { dataDir: string | undefined }> {
+  const dataDir = options.inMemory ? undefined : temporaryDirectory('data');
+  const server = await startEmbeddedServer({ ...DEFAULT_OPTIONS, host: '127.0.0.1', port: 0, dataDir });
+  return {
+    ...server,
+    url: `http://127.0.0.1:${server.port}`,
+    dataDir,
+    async close() {
+      await server.close();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function testClient(url: string): DynamoDBClient {
+  return new DynamoDBClient({
+    endpoint: url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIDSHOALTEST', secretAccessKey: 'shoal-test-secret' },
+    maxAttempts: 1,
+  });
+}
+
+export interface ServerProcess {
+  url: string;
+  port: number;
+  process: ChildProcess;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+const REPOSITORY_ROOT = new URL('../../../', import.meta.url).pathname;
+const STARTUP_TIMEOUT_MS = 30_000;
+
+/** `npm start`'s entrypoint as a real child process; resolves once it prints its URL. */
+export function spawnServerProcess(dataDir: string, extraArguments: string[] = []): Promise<ServerProcess> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'packages/server/src/main.ts', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, ...extraArguments],
+    { cwd: REPOSITORY_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), STARTUP_TIMEOUT_MS);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /DynamoDB API on (http:\/\/\S+:(\d+))/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve({
+          url: match[1]!.replace('localhost', '127.0.0.1'),
+          port: Number(match[2]),
+          process: child,
+          output: () => output,
+          async stop(signal = 'SIGTERM') {
+            if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+            return exited;
+          },
+        });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${output}`));
+    });
+  });
+}
