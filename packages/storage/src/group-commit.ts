@@ -28,12 +28,19 @@ export class GroupCommitWriter {
     return new Promise((resolve, reject) => {
       this.queue.push({ ops, resolve, reject });
       this.queuedOps += ops.length;
-      if (!this.writing) void this.drain();
+      if (!this.writing) {
+        this.writing = true;
+        setImmediate(() => void this.drain());
+      }
     });
   }
 
+  /**
+   * Each round starts from a setImmediate, after the event loop has polled its sockets: requests
+   * that arrived during the previous sync (which may block the loop, as RocksDB's synchronous
+   * batch write does) are parsed and queued first, and so share the next sync.
+   */
   private async drain(): Promise<void> {
-    this.writing = true;
     while (this.queue.length > 0) {
       // Take whole requests up to the batch bound (always at least one, however large).
       let taken = 0;
@@ -51,6 +58,7 @@ export class GroupCommitWriter {
       } catch (error) {
         for (const waiter of group) waiter.reject(error);
       }
+      if (this.queue.length > 0) await new Promise((resolve) => setImmediate(resolve));
     }
     this.writing = false;
   }

@@ -12,25 +12,29 @@ class GatedEngine extends MemoryEngine {
 }
 
 const put = (key: number): WriteOp => ({ type: 'put', key: Uint8Array.of(key), value: Uint8Array.of(key) });
-const flush = () => new Promise((resolve) => setImmediate(resolve));
+/** Lets pending immediates (the writer's rounds) and promise reactions run. */
+const flush = () => new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
 
 describe('GroupCommitWriter', () => {
-  it('coalesces writers queued behind an in-flight sync into one synced batch', async () => {
+  it('syncs writes issued together once, and coalesces writes queued behind an in-flight sync', async () => {
     const engine = new GatedEngine();
     const writer = new GroupCommitWriter(engine);
     const settled: number[] = [];
     const first = writer.write([put(1)]).then(() => settled.push(1));
     const second = writer.write([put(2)]).then(() => settled.push(2));
-    const third = writer.write([put(3), put(4)]).then(() => settled.push(3));
     await flush();
-    expect(engine.writes.map((w) => w.ops.length)).toEqual([1]);
+    expect(engine.writes.map((w) => [w.ops.length, w.sync])).toEqual([[2, true]]);
+    const third = writer.write([put(3), put(4)]).then(() => settled.push(3));
+    const fourth = writer.write([put(5)]).then(() => settled.push(4));
+    await flush();
+    expect(engine.writes).toHaveLength(1);
     engine.writes[0]!.release();
     await flush();
-    expect(settled).toEqual([1]);
-    expect(engine.writes.map((w) => [w.ops.length, w.sync])).toEqual([[1, true], [3, true]]);
+    expect(settled).toEqual([1, 2]);
+    expect(engine.writes.map((w) => [w.ops.length, w.sync])).toEqual([[2, true], [3, true]]);
     engine.writes[1]!.release();
-    await Promise.all([first, second, third]);
-    expect(settled).toEqual([1, 2, 3]);
+    await Promise.all([first, second, third, fourth]);
+    expect(settled).toEqual([1, 2, 3, 4]);
     expect(await engine.getMany([Uint8Array.of(2), Uint8Array.of(4)])).toEqual([Uint8Array.of(2), Uint8Array.of(4)]);
   });
 
@@ -39,15 +43,16 @@ describe('GroupCommitWriter', () => {
     const writer = new GroupCommitWriter(engine, 2);
     const results: string[] = [];
     const track = (name: string, promise: Promise<void>) => promise.then(() => results.push(`${name} ok`), () => results.push(`${name} failed`));
-    const all = [track('a', writer.write([put(1)])), track('b', writer.write([put(2)])), track('c', writer.write([put(3)])), track('d', writer.write([put(4)]))];
+    const all = ['a', 'b', 'c', 'd', 'e'].map((name, i) => track(name, writer.write([put(i)])));
     await flush();
+    expect(engine.writes.map((w) => w.ops.length)).toEqual([2]);
     engine.writes[0]!.release();
     await flush();
-    expect(engine.writes[1]!.ops.length).toBe(2);
+    expect(engine.writes.map((w) => w.ops.length)).toEqual([2, 2]);
     engine.writes[1]!.release(new Error('disk full'));
     await flush();
     engine.writes[2]!.release();
     await Promise.all(all);
-    expect(results).toEqual(['a ok', 'b failed', 'c failed', 'd ok']);
+    expect(results).toEqual(['a ok', 'b ok', 'c failed', 'd failed', 'e ok']);
   });
 });

@@ -1,0 +1,36 @@
+import type { BenchOptions } from './arguments.js';
+import type { CellResult } from './runner.js';
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+/** One row per workload and concurrency: medians over repeats, Shoal beside dynalite, and ratios. */
+export function renderMarkdown(results: CellResult[], options: BenchOptions): string {
+  const lines = [
+    '| workload | c | Shoal ops/s | dynalite ops/s | Shoal p50 ms | dynalite p50 ms | Shoal p99 ms | dynalite p99 ms | Shoal CPU µs/op | dynalite CPU µs/op | CPU ratio | p99 ratio |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const workload of options.workloads) {
+    for (const concurrency of options.concurrency) {
+      const cell = (target: string) => results.filter((r) => r.target === target && r.workload === workload && r.concurrency === concurrency);
+      const stat = (target: string, pick: (r: CellResult) => number) => {
+        const rows = cell(target);
+        return rows.length ? median(rows.map(pick)) : NaN;
+      };
+      const shoalCpu = stat('shoal', (r) => r.serverCpuMicrosPerOp);
+      const dynaliteCpu = stat('dynalite', (r) => r.serverCpuMicrosPerOp);
+      const shoalP99 = stat('shoal', (r) => r.p99Micros);
+      const dynaliteP99 = stat('dynalite', (r) => r.p99Micros);
+      lines.push(
+        `| ${workload} | ${concurrency} | ${stat('shoal', (r) => r.opsPerSecond).toFixed(0)} | ${stat('dynalite', (r) => r.opsPerSecond).toFixed(0)} | ` +
+          `${(stat('shoal', (r) => r.p50Micros) / 1000).toFixed(2)} | ${(stat('dynalite', (r) => r.p50Micros) / 1000).toFixed(2)} | ` +
+          `${(shoalP99 / 1000).toFixed(2)} | ${(dynaliteP99 / 1000).toFixed(2)} | ${shoalCpu.toFixed(0)} | ${dynaliteCpu.toFixed(0)} | ` +
+          `${(shoalCpu / dynaliteCpu).toFixed(2)} | ${(shoalP99 / dynaliteP99).toFixed(2)} |`,
+      );
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
