@@ -3,13 +3,21 @@ import { keyShapeOf, type TableDefinition } from '@shoal/metadata';
 import type { TableHandle } from '@shoal/partition';
 import type { ApiContext } from './context.js';
 
+/** Handles per definition: definitions are immutable (a change stores a new object). */
+const handles = new WeakMap<TableDefinition, TableHandle>();
+
 /** The table an item operation addresses; DynamoDB hides tables that are not yet (or no longer) usable. */
 export function activeTable(context: ApiContext, name: string): { table: TableDefinition; handle: TableHandle } {
   const table = context.catalog.get(name);
   if (!table || table.TableStatus === 'CREATING' || table.TableStatus === 'DELETING') {
     throw DynamoError.resourceNotFound();
   }
-  return { table, handle: { tableNumber: table.tableNumber, shape: keyShapeOf(table) } };
+  let handle = handles.get(table);
+  if (!handle) {
+    handle = { tableNumber: table.tableNumber, shape: keyShapeOf(table) };
+    handles.set(table, handle);
+  }
+  return { table, handle };
 }
 
 /** The table a control-plane operation addresses, in any status. */

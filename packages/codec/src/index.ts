@@ -1,2 +1,2 @@
 export { encodeKey, keyValueBytes, isKeyValue, type KeyValue } from './key-encoding.js';
-export { partitionToken } from './token.js';
+export { partitionToken, murmur3 } from './token.js';

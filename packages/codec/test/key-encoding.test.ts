@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compareNumbers, parseNumber } from '@shoal/model';
-import { encodeKey, keyValueBytes, partitionToken } from '@shoal/codec';
+import { encodeKey, keyValueBytes, murmur3, partitionToken } from '@shoal/codec';
 
 function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('hex');
@@ -21,7 +21,7 @@ describe('key encoding', () => {
     expect(hex(keyValueBytes({ N: '0' }))).toBe('02');
     expect(hex(keyValueBytes({ N: '1.5' }))).toBe('030400020600');
     expect(hex(keyValueBytes({ N: '-1.5' }))).toBe('01fbfffdf9ff');
-    expect(hex(partitionToken(keyValueBytes({ S: 'ab' })))).toBe('f49dc4aedb7485cd');
+    expect(hex(partitionToken(keyValueBytes({ S: 'ab' })))).toBe('4039dcc9b5d56eef');
   });
 
   it('orders strings by UTF-8 bytes, not UTF-16 code units', () => {
@@ -72,5 +72,15 @@ describe('key encoding', () => {
       }),
       { seed: 7, numRuns: 1000 },
     );
+  });
+});
+
+describe('murmur3', () => {
+  it('matches the reference MurmurHash3_x86_32 vectors', () => {
+    const bytes = (text: string) => new TextEncoder().encode(text);
+    expect(murmur3(bytes(''), 0)).toBe(0);
+    expect(murmur3(bytes(''), 1)).toBe(0x514e28b7);
+    expect(murmur3(bytes('hello'), 0)).toBe(0x248bfa47);
+    expect(murmur3(bytes('The quick brown fox jumps over the lazy dog'), 0)).toBe(0x2e4ff723);
   });
 });

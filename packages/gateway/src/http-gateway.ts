@@ -13,6 +13,7 @@ import { checkAuthentication } from './authentication.js';
  * Nothing a client sends can throw out of the handler: unexpected failures become a 500.
  */
 const TARGET_PREFIXES = new Set(['DynamoDB_20120810', 'DynamoDB_20111205']);
+const EMPTY_QUERY = new URLSearchParams();
 const HEALTH_BODY = 'healthy: dynamodb.us-east-1.amazonaws.com ';
 const UNKNOWN_OPERATION_BODY = '<UnknownOperationException/>\n';
 
@@ -80,8 +81,10 @@ async function handle(api: DynamoApi, log: GatewayLog, request: IncomingMessage,
     return sendError(response, replyType, DynamoError.unknownOperation());
   }
   try {
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    checkAuthentication(request.headers, url.searchParams);
+    // Only presigned requests carry a query string; skip URL parsing for the rest.
+    const path = request.url ?? '/';
+    const query = path.includes('?') ? new URL(path, 'http://localhost').searchParams : EMPTY_QUERY;
+    checkAuthentication(request.headers, query);
     if (body.length === 0) throw DynamoError.serialization('');
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
       throw DynamoError.serialization('Start of list found where not expected');

@@ -15,9 +15,16 @@ const TOKEN_BYTES = 8;
 
 export function tablePrefix(tableNumber: number): Uint8Array {
   const prefix = new Uint8Array(TABLE_PREFIX_BYTES);
-  prefix[0] = ITEM_PREFIX;
-  new DataView(prefix.buffer).setUint32(1, tableNumber);
+  writeTablePrefix(prefix, tableNumber);
   return prefix;
+}
+
+function writeTablePrefix(target: Uint8Array, tableNumber: number): void {
+  target[0] = ITEM_PREFIX;
+  target[1] = tableNumber >>> 24;
+  target[2] = (tableNumber >>> 16) & 0xff;
+  target[3] = (tableNumber >>> 8) & 0xff;
+  target[4] = tableNumber & 0xff;
 }
 
 /** The key range [start, end) holding every item of a table. */
@@ -31,7 +38,7 @@ export function itemStorageKey(tableNumber: number, shape: KeyShape, key: Item):
   const partitionBytes = keyValueBytes(partitionValue);
   const sortBytes = shape.sortKey ? encodeKey([key[shape.sortKey.name] as KeyValue]) : new Uint8Array(0);
   const out = new Uint8Array(TABLE_PREFIX_BYTES + TOKEN_BYTES + partitionBytes.length + sortBytes.length);
-  out.set(tablePrefix(tableNumber), 0);
+  writeTablePrefix(out, tableNumber);
   out.set(partitionToken(partitionBytes), TABLE_PREFIX_BYTES);
   out.set(partitionBytes, TABLE_PREFIX_BYTES + TOKEN_BYTES);
   out.set(sortBytes, TABLE_PREFIX_BYTES + TOKEN_BYTES + partitionBytes.length);

@@ -28,19 +28,36 @@ export function decodeItem(bytes: Uint8Array): Item {
   return JSON.parse(decoder.decode(bytes)) as Item;
 }
 
+function decodeOptional(bytes: Uint8Array | undefined): Item | undefined {
+  return bytes ? decodeItem(bytes) : undefined;
+}
+
+/** An applied write that is not yet durable, and the promise of its durability. */
+interface PendingWrite {
+  item: Item | undefined;
+  durable: Promise<void>;
+}
+
 /**
- * The embedded (single-replica) driver of the partition state machine: validate has happened in
- * the gateway; here a command is prefetched (the current item is read), applied synchronously by
- * `applyWrite`, and its batch made durable before the outcome is returned. Commands on the same
- * item are serialised so that each applies to the result of the one before; commands on
- * different items proceed concurrently and share syncs through the durable writer.
+ * The embedded (single-replica) driver of the partition state machine: validation has happened
+ * in the gateway; here a command is prefetched (the current item is read), applied by the pure
+ * `applyWrite`, and its batch handed to the durable writer; the outcome is returned once the
+ * batch is synced.
  *
- * With the Raft issue, `execute` becomes: propose the command, and apply committed commands in
- * log order through the same `applyWrite`.
+ * Writes are pipelined: a command applies on top of the latest *applied* state of its item (kept
+ * in `pending` until durable), so commands on a hot item share syncs instead of waiting for each
+ * other's. Reads (GetItem) see only durable state. An outcome that did not write (a failed
+ * condition, an apply-time rejection) is returned only once the state it was decided on is
+ * durable, so no answer ever depends on a write that a crash could still lose.
+ *
+ * With the Raft issue, this becomes: propose, and apply committed commands in log order through
+ * the same `applyWrite`.
  */
 export class PartitionStore {
-  private readonly itemLocks = new Map<string, Promise<unknown>>();
+  private readonly pending = new Map<string, PendingWrite>();
+  private readonly prefetches = new Map<string, Promise<unknown>>();
   private readonly statistics = new Map<number, TableStatistics>();
+  private failure: unknown;
 
   constructor(
     private readonly engine: StorageEngine,
@@ -58,31 +75,54 @@ export class PartitionStore {
   }
 
   execute(table: TableHandle, key: Item, command: WriteCommand): Promise<WriteOutcome> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
     const storageKey = itemStorageKey(table.tableNumber, table.shape, key);
-    const lockName = Buffer.from(storageKey.buffer, storageKey.byteOffset, storageKey.length).toString('latin1');
-    const previous = this.itemLocks.get(lockName);
-    const run = () => this.applyAndPersist(table, storageKey, command);
-    const result = previous ? previous.then(run, run) : run();
-    const settled = result.catch(() => undefined);
-    this.itemLocks.set(lockName, settled);
-    void settled.then(() => {
-      if (this.itemLocks.get(lockName) === settled) this.itemLocks.delete(lockName);
+    const name = Buffer.from(storageKey.buffer, storageKey.byteOffset, storageKey.length).toString('latin1');
+    if (canReadSync(this.engine)) {
+      const pending = this.pending.get(name);
+      const current = pending ? pending.item : decodeOptional(this.engine.getSync(storageKey));
+      return this.apply(table.tableNumber, storageKey, name, command, current);
+    }
+    // An engine without synchronous reads: serialise prefetch-and-apply per item.
+    const previous = this.prefetches.get(name) ?? Promise.resolve();
+    const step = previous.then(async () => {
+      const pending = this.pending.get(name);
+      const current = pending ? pending.item : decodeOptional(await this.engine.get(storageKey));
+      return { result: this.apply(table.tableNumber, storageKey, name, command, current) };
     });
-    return result;
+    const settled = step.catch(() => undefined);
+    this.prefetches.set(name, settled);
+    void settled.then(() => {
+      if (this.prefetches.get(name) === settled) this.prefetches.delete(name);
+    });
+    return step.then((applied) => applied.result);
   }
 
-  private async applyAndPersist(table: TableHandle, storageKey: Uint8Array, command: WriteCommand): Promise<WriteOutcome> {
-    const currentBytes = await this.read(storageKey);
-    const current = currentBytes ? decodeItem(currentBytes) : undefined;
+  private apply(tableNumber: number, storageKey: Uint8Array, name: string, command: WriteCommand, current: Item | undefined): Promise<WriteOutcome> {
     const outcome = applyWrite(command, current);
-    if (outcome.status !== 'applied') return outcome;
-    if (outcome.after) {
-      await this.writer.write([{ type: 'put', key: storageKey, value: encodeItem(outcome.after) }]);
-    } else if (current) {
-      await this.writer.write([{ type: 'del', key: storageKey }]);
+    let op: WriteOp | undefined;
+    if (outcome.status === 'applied') {
+      if (outcome.after) op = { type: 'put', key: storageKey, value: encodeItem(outcome.after) };
+      else if (current) op = { type: 'del', key: storageKey };
     }
-    this.account(table.tableNumber, current, outcome.after);
-    return outcome;
+    if (!op) {
+      const pending = this.pending.get(name);
+      return pending ? pending.durable.then(() => outcome) : Promise.resolve(outcome);
+    }
+    const after = outcome.status === 'applied' ? outcome.after : undefined;
+    this.account(tableNumber, current, after);
+    const durable = this.writer.write([op]);
+    const entry: PendingWrite = { item: after, durable };
+    this.pending.set(name, entry);
+    const forget = () => {
+      if (this.pending.get(name) === entry) this.pending.delete(name);
+    };
+    durable.then(forget, (error: unknown) => {
+      // The applied state is ahead of storage now; accepting more writes would build on it.
+      this.failure = error;
+      forget();
+    });
+    return durable.then(() => outcome);
   }
 
   statisticsOf(tableNumber: number): TableStatistics {

@@ -72,6 +72,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
     url: `http://localhost:${port}`,
     port,
     async close() {
+      if (process.env.SHOAL_DEBUG_STATS) console.error('group commit', writer.stats, (writer.stats.ops / writer.stats.syncs).toFixed(1), 'ops/sync');
       for (const timer of pending) clearTimeout(timer);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

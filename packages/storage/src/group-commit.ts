@@ -18,6 +18,8 @@ export class GroupCommitWriter {
   private queue: Waiter[] = [];
   private queuedOps = 0;
   private writing = false;
+  /** Counters for metrics: synced batches written and operations they carried. */
+  readonly stats = { syncs: 0, ops: 0 };
 
   constructor(
     private readonly engine: StorageEngine,
@@ -54,6 +56,8 @@ export class GroupCommitWriter {
       const ops = group.length === 1 ? group[0]!.ops : group.flatMap((waiter) => waiter.ops);
       try {
         await this.engine.write(ops, { sync: true });
+        this.stats.syncs++;
+        this.stats.ops += ops.length;
         for (const waiter of group) waiter.resolve();
       } catch (error) {
         for (const waiter of group) waiter.reject(error);

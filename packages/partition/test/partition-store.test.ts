@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { prepareExpressions } from '@shoal/expressions';
+import { PartitionStore, type WriteCommand } from '@shoal/partition';
+import { MemoryEngine, type StorageEngine, type WriteOp } from '@shoal/storage';
+
+/** A durable writer whose syncs complete only when the test releases them, over a memory engine. */
+class GatedWriter {
+  readonly batches: { ops: WriteOp[]; release: () => void }[] = [];
+  constructor(private readonly engine: StorageEngine) {}
+  write(ops: WriteOp[]): Promise<void> {
+    return new Promise((resolve) => {
+      this.batches.push({ ops, release: () => void this.engine.write(ops, { sync: true }).then(resolve) });
+    });
+  }
+}
+
+/** The memory engine without its synchronous read, to drive the asynchronous prefetch path. */
+function asyncOnly(engine: MemoryEngine): StorageEngine {
+  return {
+    get: (key) => engine.get(key),
+    getMany: (keys) => engine.getMany(keys),
+    write: (ops, options) => engine.write(ops, options),
+    iterate: (range) => engine.iterate(range),
+    close: () => engine.close(),
+  };
+}
+
+const table = { tableNumber: 1, shape: { partitionKey: { name: 'id', type: 'S' as const } } };
+const key = { id: { S: 'counter' } };
+const flush = () => new Promise((resolve) => setImmediate(resolve));
+
+function increment(): WriteCommand {
+  const { update } = prepareExpressions({ UpdateExpression: 'ADD n :one', ExpressionAttributeValues: { ':one': { N: '1' } } });
+  return { kind: 'update', key, update: update!, returnValues: 'UPDATED_NEW', returnItemOnConditionFailure: false };
+}
+
+for (const [name, wrap] of [['synchronous reads', (e: MemoryEngine) => e], ['asynchronous reads', asyncOnly]] as const) {
+  describe(`PartitionStore with ${name}`, () => {
+    it('pipelines writes to one item: each applies on the previous, acknowledged only once synced', async () => {
+      const memory = new MemoryEngine();
+      const writer = new GatedWriter(memory);
+      const store = new PartitionStore(wrap(memory), writer);
+      const acknowledged: string[] = [];
+      const results = [1, 2, 3].map(() => store.execute(table, key, increment()).then((outcome) => {
+        const value = outcome.status === 'applied' ? outcome.attributes?.n : undefined;
+        acknowledged.push(JSON.stringify(value));
+        return outcome;
+      }));
+      for (let i = 0; i < 5; i++) await flush();
+      expect(writer.batches).toHaveLength(3);
+      expect(acknowledged).toEqual([]);
+      // Reads see durable state only.
+      expect(await store.getItem(table, key)).toBeUndefined();
+      for (const batch of writer.batches) batch.release();
+      await Promise.all(results);
+      expect(acknowledged).toEqual(['{"N":"1"}', '{"N":"2"}', '{"N":"3"}']);
+      expect(await store.getItem(table, key)).toEqual({ id: { S: 'counter' }, n: { N: '3' } });
+      expect(store.statisticsOf(1).itemCount).toBe(1);
+    });
+
+    it('answers a failed condition only once the write it observed is durable', async () => {
+      const memory = new MemoryEngine();
+      const writer = new GatedWriter(memory);
+      const store = new PartitionStore(wrap(memory), writer);
+      const put = store.execute(table, key, { kind: 'put', item: { ...key, v: { N: '1' } }, returnValues: 'NONE', returnItemOnConditionFailure: false });
+      const { condition } = prepareExpressions({ ConditionExpression: 'attribute_not_exists(id)' });
+      let answered = false;
+      const conditional = store
+        .execute(table, key, { kind: 'put', item: key, condition: condition!, returnValues: 'NONE', returnItemOnConditionFailure: true })
+        .then((outcome) => {
+          answered = true;
+          return outcome;
+        });
+      for (let i = 0; i < 5; i++) await flush();
+      expect(answered).toBe(false);
+      writer.batches[0]!.release();
+      expect(await conditional).toEqual({ status: 'conditionFailed', item: { ...key, v: { N: '1' } } });
+      await put;
+    });
+  });
+}
