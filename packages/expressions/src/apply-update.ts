@@ -155,7 +155,8 @@ function read(container: Container, step: string | number): AttributeValue | und
 
 function write(container: Container, step: string | number, value: AttributeValue): void {
   if (container.kind === 'map') {
-    container.members[step as string] = value;
+    // defineProperty, so that an attribute named "__proto__" is stored, not the prototype changed.
+    Object.defineProperty(container.members, step as string, { value, enumerable: true, writable: true, configurable: true });
   } else if ((step as number) >= container.elements.length) {
     container.elements.push(value); // DynamoDB appends when the index is past the end.
   } else {

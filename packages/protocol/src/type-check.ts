@@ -22,8 +22,9 @@ export function typeCheck(value: unknown, shapeName: string, inCollection: boole
       if (typeof value !== 'object') throw serialization(inCollection ? 'Unexpected value type in payload' : 'Unexpected field type');
       if (Array.isArray(value)) throw serialization(`Unrecognized collection type class com.amazonaws.dynamodb.v20120810.${shapeName}`);
       for (const member in value) {
-        const memberShape = shape.members?.[member];
-        if (memberShape !== undefined) typeCheck((value as Record<string, unknown>)[member], memberShape, false);
+        // Own members only: a request member named "constructor" must not find Object's.
+        const members = shape.members;
+        if (members && Object.hasOwn(members, member)) typeCheck((value as Record<string, unknown>)[member], members[member] as string, false);
       }
       return;
     case 'list':

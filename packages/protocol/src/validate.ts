@@ -15,8 +15,8 @@ export function isKnownOperation(name: string): boolean {
  * ten violations). Semantic checks (attribute values, expressions, keys) come after, elsewhere.
  */
 export function validateRequest(operation: string, body: unknown): void {
-  const inputShape = SERVICE_MODEL.operations[operation];
-  if (inputShape === undefined) throw DynamoError.unknownOperation();
+  if (!Object.hasOwn(SERVICE_MODEL.operations, operation)) throw DynamoError.unknownOperation();
+  const inputShape = SERVICE_MODEL.operations[operation] as string;
   typeCheck(body, inputShape, false);
   const violations = collectViolations(operation, body as Record<string, unknown>);
   if (violations.length > 0) throw DynamoError.constraintViolations(violations);
