@@ -108,7 +108,7 @@ describe('applyUpdate', () => {
       AttributeUpdates: { l: { Action: 'ADD', Value: { L: [{ S: 'z' }] } }, s: { Action: 'DELETE' }, ss: { Action: 'DELETE', Value: { SS: ['x', 'y'] } } },
     });
     const result = applyUpdate(prepared!, item);
-    expect([result.l?.L?.length, result.s, result.ss]).toEqual([4, undefined, undefined]);
+    expect([result.l && 'L' in result.l ? result.l.L.length : 0, result.s, result.ss]).toEqual([4, undefined, undefined]);
   });
 });
 
