@@ -27,7 +27,9 @@ function asBuffer(bytes: Bytes): Buffer {
 export async function openRocksDbEngine(directory: string, options: RocksDbEngineOptions = {}): Promise<StorageEngine> {
   mkdirSync(directory, { recursive: true });
   const db = new RocksLevel(directory, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
-  await db.open({ createIfMissing: true, cacheSize: options.cacheSizeBytes ?? CACHE_SIZE_BYTES_DEFAULT });
+  // No block compression: the binding's only codec is ZSTD with dictionary training, which cost
+  // ~6% of a write-heavy server's CPU in background flushes (perf, docs/performance.md).
+  await db.open({ createIfMissing: true, cacheSize: options.cacheSizeBytes ?? CACHE_SIZE_BYTES_DEFAULT, compression: false });
   return new RocksDbEngine(db);
 }
 
