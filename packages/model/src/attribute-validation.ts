@@ -11,9 +11,17 @@ import { parseNumber } from './number.js';
  * Returns the error to report, or undefined.
  */
 export function validateAttributeValue(value: AttributeValue, depth = 0): DynamoError | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return DynamoError.validation('Supplied AttributeValue is empty, must contain exactly one of the supported datatypes');
+  }
   const record = value as unknown as Record<string, unknown>;
   let types = 0;
-  for (const key in record) if (record[key] !== undefined && record[key] !== null) types++;
+  for (const key in record) {
+    // Like DynamoDB's deserialiser: unknown members and nulls are dropped, so that everything
+    // downstream sees exactly one type member.
+    if (record[key] === undefined || record[key] === null || !TYPE_MEMBERS.has(key)) delete record[key];
+    else types++;
+  }
   if (types === 0) {
     return DynamoError.validation(
       'Supplied AttributeValue is empty, must contain exactly one of the supported datatypes',
@@ -58,7 +66,14 @@ function normaliseNumberAt(holder: Record<string, unknown>, key: string | number
   return undefined;
 }
 
+const TYPE_MEMBERS = new Set(['S', 'N', 'B', 'BOOL', 'NULL', 'M', 'L', 'SS', 'NS', 'BS']);
+
+function hasNullElement(values: unknown[]): boolean {
+  return values.some((element) => typeof element !== 'string');
+}
+
 function validateStringSet(values: string[]): DynamoError | undefined {
+  if (hasNullElement(values)) return invalidParameter('Set attribute values may not contain null elements');
   if (values.length === 0) return invalidParameter('An string set  may not be empty');
   if (new Set(values).size !== values.length) {
     return invalidParameter(`Input collection [${values.join(', ')}] contains duplicates.`);
@@ -67,6 +82,7 @@ function validateStringSet(values: string[]): DynamoError | undefined {
 }
 
 function validateNumberSet(values: string[]): DynamoError | undefined {
+  if (hasNullElement(values)) return invalidParameter('Set attribute values may not contain null elements');
   if (values.length === 0) return invalidParameter('An number set  may not be empty');
   for (let i = 0; i < values.length; i++) {
     const error = normaliseNumberAt(values as unknown as Record<string, unknown>, i);
@@ -79,6 +95,7 @@ function validateNumberSet(values: string[]): DynamoError | undefined {
 }
 
 function validateBinarySet(values: string[]): DynamoError | undefined {
+  if (hasNullElement(values)) return invalidParameter('Set attribute values may not contain null elements');
   if (values.length === 0) return invalidParameter('Binary sets should not be empty');
   if (new Set(values).size !== values.length) {
     return invalidParameter(`Input collection [${values.join(', ')}]of type BS contains duplicates.`);

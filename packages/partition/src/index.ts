@@ -1,5 +1,5 @@
 export type { WriteCommand, WriteOutcome, ReturnValue, Rejection } from './commands.js';
 export { applyWrite } from './apply.js';
-export { itemStorageKey, tableKeyRange, tablePrefix, extractKey, ITEM_PREFIX } from './item-key.js';
+export { itemStorageKey, tableKeyRange, tablePrefix, extractKey, itemCollectionPrefix, prefixEnd, concatBytes, segmentKeyRange, ITEM_PREFIX } from './item-key.js';
 export { checkKey, checkItemKey } from './key-validation.js';
 export { PartitionStore, encodeItem, decodeItem, type DurableWriter, type TableHandle } from './partition-store.js';

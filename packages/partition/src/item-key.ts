@@ -56,3 +56,49 @@ export function extractKey(shape: KeyShape, item: Item): Item {
   }
   return key;
 }
+
+/** The key prefix shared by every item of one partition key (its item collection). */
+export function itemCollectionPrefix(tableNumber: number, partitionValue: KeyValue): Uint8Array {
+  const partitionBytes = keyValueBytes(partitionValue);
+  const out = new Uint8Array(TABLE_PREFIX_BYTES + TOKEN_BYTES + partitionBytes.length);
+  writeTablePrefix(out, tableNumber);
+  out.set(partitionToken(partitionBytes), TABLE_PREFIX_BYTES);
+  out.set(partitionBytes, TABLE_PREFIX_BYTES + TOKEN_BYTES);
+  return out;
+}
+
+/** The smallest byte string greater than every string that starts with `prefix`. */
+export function prefixEnd(prefix: Uint8Array): Uint8Array {
+  let length = prefix.length;
+  while (length > 0 && prefix[length - 1] === 0xff) length--;
+  if (length === 0) throw new Error('a prefix of only 0xff bytes has no end');
+  const end = prefix.slice(0, length);
+  end[length - 1] = (end[length - 1] as number) + 1;
+  return end;
+}
+
+export function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
+/**
+ * The key range of segment `segment` of `totalSegments` in a parallel Scan: segments split the
+ * 64-bit token space into equal, contiguous ranges, so together they cover every item once.
+ */
+export function segmentKeyRange(tableNumber: number, segment: number, totalSegments: number): { gte: Uint8Array; lt: Uint8Array } {
+  const table = tableKeyRange(tableNumber);
+  const boundary = (index: number): Uint8Array => {
+    const token = (BigInt(index) << 64n) / BigInt(totalSegments);
+    const out = new Uint8Array(TABLE_PREFIX_BYTES + TOKEN_BYTES);
+    writeTablePrefix(out, tableNumber);
+    new DataView(out.buffer).setBigUint64(TABLE_PREFIX_BYTES, token);
+    return out;
+  };
+  return {
+    gte: segment === 0 ? table.gte : boundary(segment),
+    lt: segment === totalSegments - 1 ? table.lt : boundary(segment + 1),
+  };
+}

@@ -1,6 +1,6 @@
 import { itemSizeBytes, type Item } from '@shoal/model';
 import type { KeyShape, TableStatistics } from '@shoal/metadata';
-import { canReadSync, type StorageEngine, type WriteOp } from '@shoal/storage';
+import { canReadSync, type KeyRange, type StorageEngine, type WriteOp } from '@shoal/storage';
 import { applyWrite } from './apply.js';
 import type { WriteCommand, WriteOutcome } from './commands.js';
 import { itemStorageKey, tableKeyRange } from './item-key.js';
@@ -123,6 +123,17 @@ export class PartitionStore {
       forget();
     });
     return durable.then(() => outcome);
+  }
+
+  /** Durable items at several storage keys, in the order asked. */
+  async getMany(storageKeys: Uint8Array[]): Promise<(Item | undefined)[]> {
+    const values = await this.engine.getMany(storageKeys);
+    return values.map(decodeOptional);
+  }
+
+  /** Durable items in key order within a range, with their storage keys. */
+  async *scan(range: KeyRange): AsyncIterable<[Uint8Array, Item]> {
+    for await (const [key, value] of this.engine.iterate(range)) yield [key, decodeItem(value)];
   }
 
   statisticsOf(tableNumber: number): TableStatistics {

@@ -81,10 +81,27 @@ function checkValue(value: unknown, shape: Shape, path: string, violations: stri
       const entries = Object.entries(value);
       checkLength(value, entries.length, shape, path, violations);
       const valueShape = SERVICE_MODEL.shapes[shape.value as string] as Shape;
+      if (valueShape.type === 'list' && (valueShape.min !== undefined || valueShape.max !== undefined)) {
+        // Lengths of list values are reported once, on the map, as DynamoDB's framework does.
+        const outOfBounds = entries.some(([, item]) => Array.isArray(item) && ((valueShape.max !== undefined && item.length > valueShape.max) || (valueShape.min !== undefined && item.length < valueShape.min)));
+        if (outOfBounds) {
+          const bounds = [
+            ...(valueShape.max !== undefined ? [`Member must have length less than or equal to ${valueShape.max}`] : []),
+            ...(valueShape.min !== undefined ? [`Member must have length greater than or equal to ${valueShape.min}`] : []),
+          ];
+          violate(value, path, `Map value must satisfy constraint: [${bounds.join(', ')}]`, violations);
+          return;
+        }
+      }
       // Attribute values are checked by DynamoDB's own rules later, not by the framework.
       if (shape.value === 'AttributeValue') return;
       for (const [key, item] of entries) {
-        if (item !== null && item !== undefined) checkValue(item, valueShape, `${path}.${key}.member`, violations);
+        const entryPath = `${path}.${key}.member`;
+        if (item === null || item === undefined) {
+          if (violations.length < VIOLATIONS_MAX) violations.push(`Value null at '${entryPath}' failed to satisfy constraint: Member must not be null`);
+        } else {
+          checkValue(item, valueShape, entryPath, violations);
+        }
       }
       return;
     }

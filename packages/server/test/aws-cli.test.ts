@@ -111,6 +111,37 @@ describe('the seed document through the AWS CLI', () => {
     expect(await aws('dynamodb', 'get-item', '--table-name', 'Music', '--key', '{"Artist": {"S": "No One You Know"}, "SongTitle": {"S": "Call Me Today"}}')).toBeUndefined();
   });
 
+  it('query and scan, as the seed document writes them', async () => {
+    const acme = [
+      { Artist: { S: 'The Acme Band' }, SongTitle: { S: 'Still in Love' }, AlbumTitle: { S: 'The Buck Starts Here' }, Price: { N: '2.47' }, Genre: { S: 'Rock' } },
+      { Artist: { S: 'The Acme Band' }, SongTitle: { S: 'Look Out, World' }, AlbumTitle: { S: 'The Buck Starts Here' }, Price: { N: '0.99' }, Genre: { S: 'Rock' } },
+      { Artist: { S: 'No One You Know' }, SongTitle: { S: 'My Dog Spot' }, AlbumTitle: { S: 'Hey Now' }, Price: { N: '1.98' }, Genre: { S: 'Country' } },
+    ];
+    for (const item of acme) await aws('dynamodb', 'put-item', '--table-name', 'Music', '--item', JSON.stringify(item));
+
+    const all = await aws('dynamodb', 'query',
+      '--table-name', 'Music',
+      '--key-condition-expression', 'Artist = :artist',
+      '--expression-attribute-values', '{":artist": {"S": "The Acme Band"}}');
+    expect(all).toEqual({ Items: [acme[1], acme[0]], Count: 2, ScannedCount: 2, ConsumedCapacity: null });
+
+    const prefixed = await aws('dynamodb', 'query',
+      '--table-name', 'Music',
+      '--key-condition-expression', 'Artist = :artist AND begins_with(SongTitle, :title)',
+      '--expression-attribute-values', `{
+":artist": {"S": "The Acme Band"},
+":title": {"S": "S"}
+}`);
+    expect(prefixed).toEqual({ Items: [acme[0]], Count: 1, ScannedCount: 1, ConsumedCapacity: null });
+
+    const rock = (await aws('dynamodb', 'scan',
+      '--table-name', 'Music',
+      '--filter-expression', 'Genre = :genre',
+      '--expression-attribute-values', '{":genre": {"S": "Rock"}}')) as { Items: unknown[]; Count: number; ScannedCount: number };
+    expect([rock.Count, rock.ScannedCount]).toEqual([2, 3]);
+    expect(rock.Items).toEqual(expect.arrayContaining([acme[0], acme[1]]));
+  });
+
   it('reports DynamoDB errors the way the CLI expects them', async () => {
     const message = await awsError('dynamodb', 'describe-table', '--table-name', 'Nope');
     expect(message).toBe(

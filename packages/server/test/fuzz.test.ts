@@ -8,7 +8,7 @@ import { RawClient, SIGNED_HEADERS, startTestServer } from '@shoal/testkit';
  * stay up. The seed is printed on failure and replays the same requests.
  */
 const SEED = Number(process.env.SHOAL_FUZZ_SEED ?? 20261125);
-const REQUESTS = 3000;
+const REQUESTS = 5000;
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 let client: RawClient;
@@ -24,6 +24,10 @@ const templates: Array<[string, Record<string, unknown>]> = [
   ['ListTables', { Limit: 3, ExclusiveStartTableName: 'A' }],
   ['UpdateTable', { TableName: 'Fuzz', BillingMode: 'PAY_PER_REQUEST' }],
   ['TagResource', { ResourceArn: 'arn:aws:dynamodb:us-east-1:000000000000:table/Fuzz', Tags: [{ Key: 'k', Value: 'v' }] }],
+  ['Query', { TableName: 'Fuzz', KeyConditionExpression: 'pk = :p AND sk BETWEEN :a AND :b', FilterExpression: 'attribute_exists(s)', ExpressionAttributeValues: { ':p': { S: 'a' }, ':a': { N: '0' }, ':b': { N: '9' } }, Limit: 5, ScanIndexForward: false, ExclusiveStartKey: key }],
+  ['Scan', { TableName: 'Fuzz', Segment: 1, TotalSegments: 3, Limit: 4, FilterExpression: 'size(l) > :z', ExpressionAttributeValues: { ':z': { N: '0' } } }],
+  ['BatchGetItem', { RequestItems: { Fuzz: { Keys: [key, { pk: { S: 'b' }, sk: { N: '2' } }], ProjectionExpression: 's' } } }],
+  ['BatchWriteItem', { RequestItems: { Fuzz: [{ PutRequest: { Item: { ...key, s: { S: 'y' } } } }, { DeleteRequest: { Key: { pk: { S: 'b' }, sk: { N: '2' } } } }] } }],
   ['UpdateTimeToLive', { TableName: 'Fuzz', TimeToLiveSpecification: { Enabled: true, AttributeName: 'ttl' } }],
 ];
 

@@ -1,5 +1,7 @@
 import type { OperationHandler } from '../context.js';
 import { describeEndpoints, describeLimits } from './account.js';
+import { batchGetItem } from './batch-get-item.js';
+import { batchWriteItem } from './batch-write-item.js';
 import { createTable } from './create-table.js';
 import { deleteItem } from './delete-item.js';
 import { deleteTable } from './delete-table.js';
@@ -7,6 +9,8 @@ import { describeTableOperation } from './describe-table.js';
 import { getItem } from './get-item.js';
 import { listTables } from './list-tables.js';
 import { putItem } from './put-item.js';
+import { query } from './query.js';
+import { scan } from './scan.js';
 import { listTagsOfResource, tagResource, untagResource } from './tags.js';
 import { describeTimeToLive, updateTimeToLive } from './time-to-live.js';
 import { updateItem } from './update-item.js';
@@ -30,4 +34,8 @@ export const OPERATION_HANDLERS: Readonly<Record<string, OperationHandler>> = {
   GetItem: getItem,
   UpdateItem: updateItem,
   DeleteItem: deleteItem,
+  Query: query,
+  Scan: scan,
+  BatchGetItem: batchGetItem,
+  BatchWriteItem: batchWriteItem,
 };

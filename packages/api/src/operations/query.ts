@@ -1,0 +1,85 @@
+import { evaluateCondition } from '@shoal/expressions';
+import { DynamoError, invalidParameter } from '@shoal/model';
+import { checkExpressionParameters } from '../expression-parameters.js';
+import type { OperationHandler } from '../context.js';
+import { prepareRequestExpressions } from '../item-requests.js';
+import { analyseKeyCondition, keyQueryRange } from '../key-condition.js';
+import { pageResponse, readPage, type PageOptions } from '../read-pages.js';
+import { startKeyBytes } from '../start-key.js';
+import { activeTable } from '../tables.js';
+
+/** Query: one range iteration over the item collection the key condition selects. */
+export const query: OperationHandler = async (request, context) => {
+  checkExpressionParameters(
+    request,
+    ['ProjectionExpression', 'FilterExpression', 'KeyConditionExpression'],
+    ['AttributesToGet', 'QueryFilter', 'ConditionalOperator', 'KeyConditions'],
+  );
+  checkDuplicateAttributes(request.AttributesToGet);
+  if (request.KeyConditions == null && request.KeyConditionExpression == null) {
+    throw DynamoError.validation('Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.');
+  }
+  const prepared = prepareRequestExpressions(request);
+  const { table, handle } = activeTable(context, request.TableName);
+  if (request.IndexName != null) throw DynamoError.validation(`The table does not have the specified index: ${request.IndexName}`);
+  const keyQuery = analyseKeyCondition(prepared.keyCondition!, handle.shape);
+  checkFilterAvoidsKeys(request, prepared.filter, handle.shape);
+
+  const range = keyQueryRange(handle.tableNumber, keyQuery);
+  const forward = request.ScanIndexForward !== false;
+  if (request.ExclusiveStartKey) {
+    const start = startKeyBytes(handle, request.ExclusiveStartKey);
+    const startKey = request.ExclusiveStartKey;
+    if (!evaluateCondition({ kind: 'comparison', comparator: '=', left: { kind: 'path', path: [handle.shape.partitionKey.name] }, right: { kind: 'value', value: keyQuery.partitionValue } }, startKey)) {
+      throw DynamoError.validation('The provided starting key is outside query boundaries based on provided conditions');
+    }
+    if (keyQuery.sort && prepared.keyCondition && !evaluateCondition(prepared.keyCondition, startKey)) {
+      throw DynamoError.validation('The provided starting key does not match the range key predicate');
+    }
+    if (forward) {
+      delete range.gte;
+      range.gt = start;
+    } else {
+      delete range.lte;
+      range.lt = start;
+    }
+  }
+  const options: PageOptions = {
+    limit: request.Limit,
+    filter: prepared.filter,
+    projection: prepared.projection,
+    countOnly: request.Select === 'COUNT',
+    shape: handle.shape,
+    consistent: request.ConsistentRead === true,
+  };
+  const page = await readPage(context.store.scan({ ...range, reverse: !forward }), options);
+  return pageResponse(request, table.TableName, page, options);
+};
+
+export function checkDuplicateAttributes(attributes: string[] | undefined): void {
+  if (!attributes) return;
+  const duplicate = attributes.find((name, i) => attributes.indexOf(name) !== i);
+  if (duplicate !== undefined) throw invalidParameter(`Duplicate value in attribute name: ${duplicate}`);
+}
+
+function checkFilterAvoidsKeys(request: Record<string, unknown>, filter: unknown, shape: { partitionKey: { name: string }; sortKey?: { name: string } }): void {
+  if (!filter) return;
+  const keys = [shape.partitionKey.name, ...(shape.sortKey ? [shape.sortKey.name] : [])];
+  const heads = new Set<string>();
+  collectPathHeads(filter, heads);
+  const named = request.QueryFilter ? 'QueryFilter' : 'Filter Expression';
+  for (const key of keys) {
+    if (heads.has(key)) throw DynamoError.validation(`${named} can only contain non-primary key attributes: Primary key attribute: ${key}`);
+  }
+}
+
+function collectPathHeads(node: unknown, heads: Set<string>): void {
+  if (Array.isArray(node)) {
+    for (const child of node) collectPathHeads(child, heads);
+    return;
+  }
+  if (typeof node !== 'object' || node === null) return;
+  const record = node as Record<string, unknown>;
+  if (record.kind === 'path' && Array.isArray(record.path)) heads.add(String(record.path[0]));
+  for (const value of Object.values(record)) if (typeof value === 'object') collectPathHeads(value, heads);
+}

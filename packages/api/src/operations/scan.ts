@@ -1,0 +1,57 @@
+import { DynamoError } from '@shoal/model';
+import { segmentKeyRange, tableKeyRange } from '@shoal/partition';
+import { compareBytes } from '@shoal/storage';
+import type { OperationHandler } from '../context.js';
+import { checkExpressionParameters } from '../expression-parameters.js';
+import { prepareRequestExpressions } from '../item-requests.js';
+import { pageResponse, readPage, type PageOptions } from '../read-pages.js';
+import { startKeyBytes } from '../start-key.js';
+import { activeTable } from '../tables.js';
+import { checkDuplicateAttributes } from './query.js';
+
+/** Scan in token order; a parallel scan's segments split the token space into equal ranges. */
+export const scan: OperationHandler = async (request, context) => {
+  checkExpressionParameters(request, ['ProjectionExpression', 'FilterExpression'], ['AttributesToGet', 'ScanFilter', 'ConditionalOperator']);
+  checkDuplicateAttributes(request.AttributesToGet);
+  const segment: number | undefined = request.Segment;
+  const totalSegments: number | undefined = request.TotalSegments;
+  if (segment != null && totalSegments == null) {
+    throw DynamoError.validation('The TotalSegments parameter is required but was not present in the request when Segment parameter is present');
+  }
+  if (totalSegments != null) {
+    if (segment == null) {
+      throw DynamoError.validation('The Segment parameter is required but was not present in the request when parameter TotalSegments is present');
+    }
+    if (segment >= totalSegments) {
+      throw DynamoError.validation(
+        `The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: ${segment} is not less than TotalSegments: ${totalSegments}`,
+      );
+    }
+  }
+  const prepared = prepareRequestExpressions(request);
+  const { table, handle } = activeTable(context, request.TableName);
+  if (request.IndexName != null) throw DynamoError.validation(`The table does not have the specified index: ${request.IndexName}`);
+
+  const range: { gte?: Uint8Array; gt?: Uint8Array; lt: Uint8Array } =
+    totalSegments != null && segment != null ? segmentKeyRange(handle.tableNumber, segment, totalSegments) : tableKeyRange(handle.tableNumber);
+  if (request.ExclusiveStartKey) {
+    const start = startKeyBytes(handle, request.ExclusiveStartKey);
+    if ((range.gte && compareBytes(start, range.gte) < 0) || compareBytes(start, range.lt) >= 0) {
+      throw DynamoError.validation(
+        `The provided starting key is invalid: Invalid ExclusiveStartKey. Please use ExclusiveStartKey with correct Segment. TotalSegments: ${totalSegments} Segment: ${segment}`,
+      );
+    }
+    delete range.gte;
+    range.gt = start;
+  }
+  const options: PageOptions = {
+    limit: request.Limit,
+    filter: prepared.filter,
+    projection: prepared.projection,
+    countOnly: request.Select === 'COUNT',
+    shape: handle.shape,
+    consistent: request.ConsistentRead === true,
+  };
+  const page = await readPage(context.store.scan(range), options);
+  return pageResponse(request, table.TableName, page, options);
+};

@@ -1,0 +1,66 @@
+import { evaluateCondition, projectItem, type Condition, type ProjectionPath } from '@shoal/expressions';
+import { itemSizeBytes, type Item } from '@shoal/model';
+import type { KeyShape } from '@shoal/metadata';
+import { extractKey } from '@shoal/partition';
+import type { Request, Response } from './context.js';
+
+/** DynamoDB stops a Query or Scan page after reading 1 MB of items, before filtering. */
+export const PAGE_BYTES_MAX = 1024 * 1024;
+const READ_UNIT_BYTES = 4096;
+
+export interface PageOptions {
+  limit: number | undefined;
+  filter: Condition | undefined;
+  projection: ProjectionPath[] | undefined;
+  countOnly: boolean;
+  shape: KeyShape;
+  consistent: boolean;
+}
+
+export interface Page {
+  items: Item[];
+  /** Items that passed the filter (the response's Count, also under Select COUNT). */
+  count: number;
+  scannedCount: number;
+  lastEvaluatedKey: Item | undefined;
+  readBytes: number;
+}
+
+/**
+ * Reads one page: items are evaluated in key order until Limit items were read or 1 MB was
+ * read (the filter applies after, so it never extends a page), as DynamoDB pages.
+ */
+export async function readPage(entries: AsyncIterable<[Uint8Array, Item]>, options: PageOptions): Promise<Page> {
+  const items: Item[] = [];
+  let scannedCount = 0;
+  let count = 0;
+  let readBytes = 0;
+  let lastEvaluatedKey: Item | undefined;
+  for await (const [, item] of entries) {
+    scannedCount++;
+    readBytes += itemSizeBytes(item);
+    if (!options.filter || evaluateCondition(options.filter, item)) {
+      count++;
+      if (!options.countOnly) items.push(options.projection ? projectItem(item, options.projection) : item);
+    }
+    if ((options.limit !== undefined && scannedCount >= options.limit) || readBytes >= PAGE_BYTES_MAX) {
+      lastEvaluatedKey = extractKey(options.shape, item);
+      break;
+    }
+  }
+  return { items, count, scannedCount, lastEvaluatedKey, readBytes };
+}
+
+export function pageResponse(request: Request, tableName: string, page: Page, options: PageOptions): Response {
+  const response: Response = {};
+  if (!options.countOnly) response.Items = page.items;
+  response.Count = page.count;
+  response.ScannedCount = page.scannedCount;
+  if (page.lastEvaluatedKey) response.LastEvaluatedKey = page.lastEvaluatedKey;
+  const mode = request.ReturnConsumedCapacity;
+  if (mode === 'TOTAL' || mode === 'INDEXES') {
+    const units = Math.max(1, Math.ceil(page.readBytes / READ_UNIT_BYTES)) * (options.consistent ? 1 : 0.5);
+    response.ConsumedCapacity = mode === 'TOTAL' ? { TableName: tableName, CapacityUnits: units } : { TableName: tableName, CapacityUnits: units, Table: { CapacityUnits: units } };
+  }
+  return response;
+}
