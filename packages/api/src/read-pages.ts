@@ -2,6 +2,7 @@ import { evaluateCondition, projectItem, type Condition, type ProjectionPath } f
 import { itemSizeBytes, type Item } from '@shoal/model';
 import type { KeyShape } from '@shoal/metadata';
 import { extractKey } from '@shoal/partition';
+import type { PreparedExpressions } from '@shoal/expressions';
 import type { Request, Response } from './context.js';
 
 /** DynamoDB stops a Query or Scan page after reading 1 MB of items, before filtering. */
@@ -15,6 +16,18 @@ export interface PageOptions {
   countOnly: boolean;
   shape: KeyShape;
   consistent: boolean;
+}
+
+/** The page options a Query or Scan request asks for. */
+export function pageOptionsOf(request: Request, prepared: PreparedExpressions, shape: KeyShape): PageOptions {
+  return {
+    limit: request.Limit,
+    filter: prepared.filter,
+    projection: prepared.projection,
+    countOnly: request.Select === 'COUNT',
+    shape,
+    consistent: request.ConsistentRead === true,
+  };
 }
 
 export interface Page {

@@ -1,5 +1,4 @@
 import {
-  CreateTableCommand,
   DeleteItemCommand,
   DescribeTableCommand,
   GetItemCommand,
@@ -8,7 +7,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectDynamoError, startTestServer, testClient } from '@shoal/testkit';
+import { createTable, expectDynamoError, startTestServer, testClient } from '@shoal/testkit';
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 let client: DynamoDBClient;
@@ -20,35 +19,8 @@ const song = { ...key, AlbumTitle: { S: 'Hey Now' }, Price: { N: '1.98' } };
 beforeAll(async () => {
   server = await startTestServer();
   client = testClient(server.url);
-  await client.send(
-    new CreateTableCommand({
-      TableName,
-      AttributeDefinitions: [
-        { AttributeName: 'Artist', AttributeType: 'S' },
-        { AttributeName: 'SongTitle', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'Artist', KeyType: 'HASH' },
-        { AttributeName: 'SongTitle', KeyType: 'RANGE' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  await client.send(
-    new CreateTableCommand({
-      TableName: 'Counters',
-      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'N' }],
-      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-      ProvisionedThroughput: { ReadCapacityUnits: 5, WriteCapacityUnits: 5 },
-    }),
-  );
-  for (const name of [TableName, 'Counters']) {
-    for (let i = 0; i < 200; i++) {
-      const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
-      if (Table?.TableStatus === 'ACTIVE') break;
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  }
+  await createTable(client, TableName, ['Artist', 'S'], ['SongTitle', 'S']);
+  await createTable(client, 'Counters', ['id', 'N']);
 });
 afterAll(async () => {
   client.destroy();

@@ -1,7 +1,6 @@
 import {
   BatchGetItemCommand,
   BatchWriteItemCommand,
-  CreateTableCommand,
   PutItemCommand,
   QueryCommand,
   ScanCommand,
@@ -9,7 +8,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectDynamoError, startTestServer, testClient } from '@shoal/testkit';
+import { createTable, expectDynamoError, startTestServer, testClient } from '@shoal/testkit';
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 let client: DynamoDBClient;
@@ -18,35 +17,8 @@ const TableName = 'Events';
 beforeAll(async () => {
   server = await startTestServer();
   client = testClient(server.url);
-  await client.send(
-    new CreateTableCommand({
-      TableName,
-      AttributeDefinitions: [
-        { AttributeName: 'device', AttributeType: 'S' },
-        { AttributeName: 'ts', AttributeType: 'N' },
-      ],
-      KeySchema: [
-        { AttributeName: 'device', KeyType: 'HASH' },
-        { AttributeName: 'ts', KeyType: 'RANGE' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  await client.send(
-    new CreateTableCommand({
-      TableName: 'Names',
-      AttributeDefinitions: [
-        { AttributeName: 'group', AttributeType: 'S' },
-        { AttributeName: 'name', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'group', KeyType: 'HASH' },
-        { AttributeName: 'name', KeyType: 'RANGE' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  await createTable(client, TableName, ['device', 'S'], ['ts', 'N']);
+  await createTable(client, 'Names', ['group', 'S'], ['name', 'S']);
   const requests = [-5, -1.5, 0, 1, 2, 10, 100].map((at) => ({
     PutRequest: { Item: { device: { S: 'd1' }, ts: { N: String(at) }, tier: { N: String(Math.abs(at) % 3) } } },
   }));

@@ -4,7 +4,7 @@ import { checkExpressionParameters } from '../expression-parameters.js';
 import type { OperationHandler } from '../context.js';
 import { prepareRequestExpressions } from '../item-requests.js';
 import { analyseKeyCondition, keyQueryRange } from '../key-condition.js';
-import { pageResponse, readPage, type PageOptions } from '../read-pages.js';
+import { pageOptionsOf, pageResponse, readPage } from '../read-pages.js';
 import { startKeyBytes } from '../start-key.js';
 import { activeTable } from '../tables.js';
 
@@ -44,14 +44,7 @@ export const query: OperationHandler = async (request, context) => {
       range.lt = start;
     }
   }
-  const options: PageOptions = {
-    limit: request.Limit,
-    filter: prepared.filter,
-    projection: prepared.projection,
-    countOnly: request.Select === 'COUNT',
-    shape: handle.shape,
-    consistent: request.ConsistentRead === true,
-  };
+  const options = pageOptionsOf(request, prepared, handle.shape);
   const page = await readPage(context.store.scan({ ...range, reverse: !forward }), options);
   return pageResponse(request, table.TableName, page, options);
 };

@@ -4,7 +4,7 @@ import { compareBytes } from '@shoal/storage';
 import type { OperationHandler } from '../context.js';
 import { checkExpressionParameters } from '../expression-parameters.js';
 import { prepareRequestExpressions } from '../item-requests.js';
-import { pageResponse, readPage, type PageOptions } from '../read-pages.js';
+import { pageOptionsOf, pageResponse, readPage } from '../read-pages.js';
 import { startKeyBytes } from '../start-key.js';
 import { activeTable } from '../tables.js';
 import { checkDuplicateAttributes } from './query.js';
@@ -44,14 +44,7 @@ export const scan: OperationHandler = async (request, context) => {
     delete range.gte;
     range.gt = start;
   }
-  const options: PageOptions = {
-    limit: request.Limit,
-    filter: prepared.filter,
-    projection: prepared.projection,
-    countOnly: request.Select === 'COUNT',
-    shape: handle.shape,
-    consistent: request.ConsistentRead === true,
-  };
+  const options = pageOptionsOf(request, prepared, handle.shape);
   const page = await readPage(context.store.scan(range), options);
   return pageResponse(request, table.TableName, page, options);
 };
