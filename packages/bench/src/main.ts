@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parseBenchArguments } from './arguments.js';
 import { startDynalite, startShoal, type ServerUnderTest } from './processes.js';
 import { renderMarkdown } from './report.js';
-import { createUserTable, loadRecords, runCell, type CellResult } from './runner.js';
+import { createTables, loadRecords, runCell, type CellResult } from './runner.js';
 import { WORKLOADS } from './workloads.js';
 
 /**
@@ -26,7 +26,7 @@ for (let round = 0; round < options.repeat; round++) {
     const port = target === 'shoal' ? 8100 : 8101;
     const server: ServerUnderTest = target === 'shoal' ? await startShoal(port, dataDir) : await startDynalite(port, dataDir);
     try {
-      await createUserTable(server);
+      await createTables(server);
       await loadRecords(server, options.records, options.seed);
       for (const name of options.workloads) {
         const workload = WORKLOADS[name];

@@ -2,7 +2,7 @@ import { SeededRandom } from '@shoal/base';
 import { BenchClient } from './client.js';
 import { LatencyRecorder } from './latency.js';
 import { processCpuMicros, type ServerUnderTest } from './processes.js';
-import { record, TABLE_NAME, type Workload } from './workloads.js';
+import { RANGE_TABLE_NAME, rangeRecord, record, TABLE_NAME, type Workload } from './workloads.js';
 import { ScrambledZipfian } from './zipfian.js';
 
 export interface CellResult {
@@ -20,20 +20,26 @@ export interface CellResult {
 
 const LOAD_CONCURRENCY = 32;
 
-export async function createUserTable(server: ServerUnderTest): Promise<void> {
+export async function createTables(server: ServerUnderTest): Promise<void> {
   const client = new BenchClient(server.url, 1);
-  const created = await client.call('CreateTable', {
-    TableName: TABLE_NAME,
-    AttributeDefinitions: [{ AttributeName: 'key', AttributeType: 'S' }],
-    KeySchema: [{ AttributeName: 'key', KeyType: 'HASH' }],
-    BillingMode: 'PAY_PER_REQUEST',
-  });
-  if (created.status !== 200) throw new Error(`CreateTable on ${server.name}: ${created.body}`);
-  for (let attempt = 0; ; attempt++) {
-    const described = await client.call('DescribeTable', { TableName: TABLE_NAME });
-    if (JSON.parse(described.body).Table?.TableStatus === 'ACTIVE') break;
-    if (attempt > 600) throw new Error(`${TABLE_NAME} never became ACTIVE on ${server.name}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  const tables = [
+    { TableName: TABLE_NAME, keys: [['key', 'S', 'HASH']] },
+    { TableName: RANGE_TABLE_NAME, keys: [['key', 'S', 'HASH'], ['seq', 'N', 'RANGE']] },
+  ];
+  for (const { TableName, keys } of tables) {
+    const created = await client.call('CreateTable', {
+      TableName,
+      AttributeDefinitions: keys.map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType })),
+      KeySchema: keys.map(([AttributeName, , KeyType]) => ({ AttributeName, KeyType })),
+      BillingMode: 'PAY_PER_REQUEST',
+    });
+    if (created.status !== 200) throw new Error(`CreateTable on ${server.name}: ${created.body}`);
+    for (let attempt = 0; ; attempt++) {
+      const described = await client.call('DescribeTable', { TableName });
+      if (JSON.parse(described.body).Table?.TableStatus === 'ACTIVE') break;
+      if (attempt > 600) throw new Error(`${TableName} never became ACTIVE on ${server.name}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
   client.close();
 }
@@ -43,9 +49,12 @@ export async function loadRecords(server: ServerUnderTest, records: number, seed
   const random = new SeededRandom(seed);
   let next = 0;
   const worker = async () => {
-    while (next < records) {
+    while (next < 2 * records) {
       const index = next++;
-      const response = await client.call('PutItem', { TableName: TABLE_NAME, Item: record(index, random) });
+      const body = index < records
+        ? { TableName: TABLE_NAME, Item: record(index, random) }
+        : { TableName: RANGE_TABLE_NAME, Item: rangeRecord(index - records, random) };
+      const response = await client.call('PutItem', body);
       if (response.status !== 200) throw new Error(`load failed on ${server.name}: ${response.body}`);
     }
   };

@@ -63,4 +63,43 @@ const ycsbA: Workload = {
   next: (context) => (context.random.next() < 0.5 ? get.next(context) : update.next(context)),
 };
 
-export const WORKLOADS: Record<string, Workload> = { put, get, update, a: ycsbA };
+/** A composite-key table for range queries: COLLECTION_ITEMS items per partition key. */
+export const RANGE_TABLE_NAME = 'usertable_range';
+export const COLLECTION_ITEMS = 20;
+
+export function rangeRecord(index: number, random: Random): Record<string, { S: string } | { N: string }> {
+  const item: Record<string, { S: string } | { N: string }> = {
+    key: { S: `user${Math.floor(index / COLLECTION_ITEMS)}` },
+    seq: { N: String(index % COLLECTION_ITEMS) },
+  };
+  for (let f = 0; f < FIELD_COUNT; f++) item[`field${f}`] = { S: randomField(random) };
+  return item;
+}
+
+const ycsbE: Workload = {
+  name: 'e',
+  description: 'YCSB E: Query of up to 10 items from a random point of an item collection',
+  next: ({ random, keys }) => [
+    'Query',
+    {
+      TableName: RANGE_TABLE_NAME,
+      KeyConditionExpression: '#k = :k AND seq >= :s',
+      ExpressionAttributeNames: { '#k': 'key' },
+      ExpressionAttributeValues: { ':k': { S: `user${Math.floor(keys.next() / COLLECTION_ITEMS)}` }, ':s': { N: String(random.int(COLLECTION_ITEMS)) } },
+      Limit: 10,
+    },
+  ],
+};
+
+const BATCH_SIZE = 25;
+const batch: Workload = {
+  name: 'batch',
+  description: 'BatchWriteItem of 25 whole records (zipfian keys, distinct within a batch)',
+  next: ({ random, keys }) => {
+    const indexes = new Set<number>();
+    while (indexes.size < BATCH_SIZE) indexes.add(keys.next());
+    return ['BatchWriteItem', { RequestItems: { [TABLE_NAME]: [...indexes].map((index) => ({ PutRequest: { Item: record(index, random) } })) } }];
+  },
+};
+
+export const WORKLOADS: Record<string, Workload> = { put, get, update, a: ycsbA, e: ycsbE, batch };
