@@ -1,6 +1,7 @@
 import { DynamoError } from '@shoal/model';
 import { validateRequest } from '@shoal/protocol';
 import type { ApiContext, Request, RequestInfo, Response } from './context.js';
+import { backfillIndex, dropIndex } from './index-lifecycle.js';
 import { OPERATION_HANDLERS } from './operations/index.js';
 
 /**
@@ -9,6 +10,16 @@ import { OPERATION_HANDLERS } from './operations/index.js';
  */
 export class DynamoApi {
   constructor(private readonly context: ApiContext) {}
+
+  /** Resumes index work a restart interrupted: backfills of CREATING indexes, drops of DELETING ones. */
+  resumeBackgroundWork(): void {
+    for (const name of this.context.catalog.names()) {
+      for (const index of this.context.catalog.get(name)?.indexes ?? []) {
+        if (index.IndexStatus === 'CREATING') this.context.schedule(() => backfillIndex(this.context, name, index.indexNumber), 0);
+        if (index.IndexStatus === 'DELETING') this.context.schedule(() => dropIndex(this.context, name, index.indexNumber), 0);
+      }
+    }
+  }
 
   supports(operation: string): boolean {
     return Object.hasOwn(OPERATION_HANDLERS, operation);

@@ -2,7 +2,7 @@ import { encodeKey, isKeyValue, keyValueBytes, type KeyValue } from '@shoal/code
 import type { Condition, Operand } from '@shoal/expressions';
 import { DynamoError, invalidParameter } from '@shoal/model';
 import type { KeyShape } from '@shoal/metadata';
-import { concatBytes, itemCollectionPrefix, prefixEnd } from '@shoal/partition';
+import { concatBytes, prefixEnd } from '@shoal/partition';
 import type { KeyRange } from '@shoal/storage';
 
 /**
@@ -98,26 +98,33 @@ export function analyseKeyCondition(condition: Condition, shape: KeyShape): KeyQ
   return query;
 }
 
-/** The storage-key range holding exactly the items a key query selects. */
-export function keyQueryRange(tableNumber: number, query: KeyQuery): KeyRange {
-  const prefix = itemCollectionPrefix(tableNumber, query.partitionValue);
+/**
+ * The storage-key range holding exactly the entries a key query selects. `collectionPrefix` is
+ * the bytes shared by the partition key's entries; with `trailing`, more key components follow
+ * the sort key (index entries end with the table key), so inclusive bounds cover every entry
+ * whose sort key equals the bound.
+ */
+export function keyQueryRange(collectionPrefix: Uint8Array, query: KeyQuery, trailing: boolean): KeyRange {
+  const prefix = collectionPrefix;
   const collection = { gte: prefix, lt: prefixEnd(prefix) };
   if (!query.sort) return collection;
   const [first, second] = query.sort.values as [KeyValue, KeyValue | undefined];
   const at = (value: KeyValue) => concatBytes(prefix, encodeKey([value]));
+  const through = (value: KeyValue): KeyRange => (trailing ? { lt: prefixEnd(at(value)) } : { lte: at(value) });
+  const after = (value: KeyValue): KeyRange => (trailing ? { gte: prefixEnd(at(value)) } : { gt: at(value) });
   switch (query.sort.operator) {
     case 'EQ':
-      return { gte: at(first), lte: at(first) };
+      return { gte: at(first), ...through(first) };
     case 'LT':
       return { gte: prefix, lt: at(first) };
     case 'LE':
-      return { gte: prefix, lte: at(first) };
+      return { gte: prefix, ...through(first) };
     case 'GT':
-      return { gt: at(first), lt: collection.lt };
+      return { ...after(first), lt: collection.lt };
     case 'GE':
       return { gte: at(first), lt: collection.lt };
     case 'BETWEEN':
-      return { gte: at(first), lte: at(second as KeyValue) };
+      return { gte: at(first), ...through(second as KeyValue) };
     case 'BEGINS_WITH': {
       // The encoding of a string or binary is its escaped bytes then a terminator, so every value
       // with this prefix encodes to bytes that start with the prefix's escaped bytes.

@@ -1,7 +1,6 @@
 import { evaluateCondition, projectItem, type Condition, type ProjectionPath } from '@shoal/expressions';
 import { itemSizeBytes, type Item } from '@shoal/model';
 import type { KeyShape } from '@shoal/metadata';
-import { extractKey } from '@shoal/partition';
 import type { PreparedExpressions } from '@shoal/expressions';
 import type { Request, Response } from './context.js';
 
@@ -14,20 +13,31 @@ export interface PageOptions {
   filter: Condition | undefined;
   projection: ProjectionPath[] | undefined;
   countOnly: boolean;
-  shape: KeyShape;
+  /** The key attributes LastEvaluatedKey carries: the table's, and an index's too. */
+  keyNames: string[];
   consistent: boolean;
+  /** Replaces each evaluated entry with the item to return (an index query fetching from the table). */
+  resolve?: (entry: Item) => Promise<Item | undefined>;
 }
 
 /** The page options a Query or Scan request asks for. */
-export function pageOptionsOf(request: Request, prepared: PreparedExpressions, shape: KeyShape): PageOptions {
+export function pageOptionsOf(request: Request, prepared: PreparedExpressions, keyNames: string[]): PageOptions {
   return {
     limit: request.Limit,
     filter: prepared.filter,
     projection: prepared.projection,
     countOnly: request.Select === 'COUNT',
-    shape,
+    keyNames,
     consistent: request.ConsistentRead === true,
   };
+}
+
+export function keyNamesOf(...shapes: KeyShape[]): string[] {
+  const names: string[] = [];
+  for (const shape of shapes) {
+    for (const name of [shape.partitionKey.name, shape.sortKey?.name]) if (name !== undefined && !names.includes(name)) names.push(name);
+  }
+  return names;
 }
 
 export interface Page {
@@ -49,7 +59,8 @@ export async function readPage(entries: AsyncIterable<[Uint8Array, Item]>, optio
   let count = 0;
   let readBytes = 0;
   let lastEvaluatedKey: Item | undefined;
-  for await (const [, item] of entries) {
+  for await (const [, entry] of entries) {
+    const item = options.resolve ? ((await options.resolve(entry)) ?? entry) : entry;
     scannedCount++;
     readBytes += itemSizeBytes(item);
     if (!options.filter || evaluateCondition(options.filter, item)) {
@@ -57,7 +68,8 @@ export async function readPage(entries: AsyncIterable<[Uint8Array, Item]>, optio
       if (!options.countOnly) items.push(options.projection ? projectItem(item, options.projection) : item);
     }
     if ((options.limit !== undefined && scannedCount >= options.limit) || readBytes >= PAGE_BYTES_MAX) {
-      lastEvaluatedKey = extractKey(options.shape, item);
+      lastEvaluatedKey = {};
+      for (const name of options.keyNames) if (entry[name]) lastEvaluatedKey[name] = entry[name];
       break;
     }
   }

@@ -1,7 +1,8 @@
 import { DynamoError } from '@shoal/model';
-import { keyShapeOf, type TableDefinition } from '@shoal/metadata';
+import { describeTable, keyShapeOf, type TableDefinition } from '@shoal/metadata';
 import type { TableHandle } from '@shoal/partition';
 import type { ApiContext } from './context.js';
+import { indexHandles } from './index-definitions.js';
 
 /** Handles per definition: definitions are immutable (a change stores a new object). */
 const handles = new WeakMap<TableDefinition, TableHandle>();
@@ -14,7 +15,7 @@ export function activeTable(context: ApiContext, name: string): { table: TableDe
   }
   let handle = handles.get(table);
   if (!handle) {
-    handle = { tableNumber: table.tableNumber, shape: keyShapeOf(table) };
+    handle = { tableNumber: table.tableNumber, shape: keyShapeOf(table), indexes: indexHandles(table) };
     handles.set(table, handle);
   }
   return { table, handle };
@@ -25,6 +26,11 @@ export function existingTable(context: ApiContext, name: string): TableDefinitio
   const table = context.catalog.get(name);
   if (!table) throw DynamoError.tableNotFound(name);
   return table;
+}
+
+/** DescribeTable's view of a table, with its statistics and its indexes'. */
+export function describe(context: ApiContext, table: TableDefinition): Record<string, unknown> {
+  return describeTable(table, context.store.statisticsOf(table.tableNumber), (index) => context.store.indexStatisticsOf(table.tableNumber, index.indexNumber));
 }
 
 export function tableArn(context: ApiContext, name: string): string {

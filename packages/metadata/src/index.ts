@@ -1,2 +1,3 @@
 export * from './table.js';
 export { Catalog, CatalogTransaction } from './catalog.js';
+export * from './indexes.js';

@@ -1,3 +1,5 @@
+import { describeIndexes, type SecondaryIndexDefinition } from './indexes.js';
+
 /**
  * A table's definition as the catalog stores it. Member names follow DynamoDB's shapes so that
  * DescribeTable is mostly a projection; internal fields are lower camel case.
@@ -45,6 +47,10 @@ export interface TableDefinition {
   TableClass?: string;
   Tags: Tag[];
   TimeToLive?: { AttributeName: string; Enabled: boolean };
+  /** Secondary indexes, local and global (absent on tables stored before indexes existed). */
+  indexes?: SecondaryIndexDefinition[];
+  /** Next index number to allocate; index numbers are never reused within a table. */
+  nextIndexNumber?: number;
 }
 
 /** The key attributes of a table with their types: what items and keys are checked against. */
@@ -74,7 +80,11 @@ export interface TableStatistics {
 }
 
 /** DynamoDB's TableDescription for DescribeTable, CreateTable, DeleteTable and UpdateTable. */
-export function describeTable(table: TableDefinition, stats: TableStatistics): Record<string, unknown> {
+export function describeTable(
+  table: TableDefinition,
+  stats: TableStatistics,
+  indexStatisticsOf: (index: SecondaryIndexDefinition) => TableStatistics = () => ({ itemCount: 0, sizeBytes: 0 }),
+): Record<string, unknown> {
   const description: Record<string, unknown> = {
     AttributeDefinitions: table.AttributeDefinitions,
     TableName: table.TableName,
@@ -101,6 +111,7 @@ export function describeTable(table: TableDefinition, stats: TableStatistics): R
         : {}),
     };
   }
+  Object.assign(description, describeIndexes(table, indexStatisticsOf));
   if (table.TableClass) description.TableClassSummary = { TableClass: table.TableClass };
   description.DeletionProtectionEnabled = table.DeletionProtectionEnabled;
   return description;

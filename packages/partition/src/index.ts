@@ -1,5 +1,6 @@
 export type { WriteCommand, WriteOutcome, ReturnValue, Rejection } from './commands.js';
 export { applyWrite } from './apply.js';
-export { itemStorageKey, tableKeyRange, tablePrefix, extractKey, itemCollectionPrefix, prefixEnd, concatBytes, segmentKeyRange, ITEM_PREFIX } from './item-key.js';
+export { itemStorageKey, tableKeyRange, tablePrefix, extractKey, itemCollectionPrefix, prefixEnd, concatBytes, segmentKeyRange, tokenSegmentRange, ITEM_PREFIX } from './item-key.js';
 export { checkKey, checkItemKey } from './key-validation.js';
 export { PartitionStore, encodeItem, decodeItem, type DurableWriter, type TableHandle } from './partition-store.js';
+export { indexEntryKey, indexKeyRange, indexCollectionPrefix, projectForIndex, indexWrites, INDEX_PREFIX, type IndexHandle } from './index-entries.js';

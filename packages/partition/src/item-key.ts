@@ -85,20 +85,24 @@ export function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
 }
 
 /**
- * The key range of segment `segment` of `totalSegments` in a parallel Scan: segments split the
- * 64-bit token space into equal, contiguous ranges, so together they cover every item once.
+ * The key range of segment `segment` of `totalSegments` in a parallel Scan of the keys between
+ * `range.gte` and `range.lt`, where a token follows the `range.gte` prefix: segments split the
+ * 64-bit token space into equal, contiguous ranges, so together they cover every key once.
  */
-export function segmentKeyRange(tableNumber: number, segment: number, totalSegments: number): { gte: Uint8Array; lt: Uint8Array } {
-  const table = tableKeyRange(tableNumber);
+export function tokenSegmentRange(range: { gte: Uint8Array; lt: Uint8Array }, segment: number, totalSegments: number): { gte: Uint8Array; lt: Uint8Array } {
   const boundary = (index: number): Uint8Array => {
     const token = (BigInt(index) << 64n) / BigInt(totalSegments);
-    const out = new Uint8Array(TABLE_PREFIX_BYTES + TOKEN_BYTES);
-    writeTablePrefix(out, tableNumber);
-    new DataView(out.buffer).setBigUint64(TABLE_PREFIX_BYTES, token);
+    const out = new Uint8Array(range.gte.length + TOKEN_BYTES);
+    out.set(range.gte, 0);
+    new DataView(out.buffer).setBigUint64(range.gte.length, token);
     return out;
   };
   return {
-    gte: segment === 0 ? table.gte : boundary(segment),
-    lt: segment === totalSegments - 1 ? table.lt : boundary(segment + 1),
+    gte: segment === 0 ? range.gte : boundary(segment),
+    lt: segment === totalSegments - 1 ? range.lt : boundary(segment + 1),
   };
+}
+
+export function segmentKeyRange(tableNumber: number, segment: number, totalSegments: number): { gte: Uint8Array; lt: Uint8Array } {
+  return tokenSegmentRange(tableKeyRange(tableNumber), segment, totalSegments);
 }

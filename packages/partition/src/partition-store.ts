@@ -4,6 +4,7 @@ import { canReadSync, type KeyRange, type StorageEngine, type WriteOp } from '@s
 import { applyWrite } from './apply.js';
 import type { WriteCommand, WriteOutcome } from './commands.js';
 import { itemStorageKey, tableKeyRange } from './item-key.js';
+import { indexEntryKey, indexKeyRange, indexWrites, projectForIndex, type IndexHandle } from './index-entries.js';
 
 /** Something that makes write batches durable, e.g. a group-commit writer over an engine. */
 export interface DurableWriter {
@@ -13,6 +14,8 @@ export interface DurableWriter {
 export interface TableHandle {
   tableNumber: number;
   shape: KeyShape;
+  /** Secondary indexes maintained in the same batch as the item. */
+  indexes?: readonly IndexHandle[];
 }
 
 const encoder = new TextEncoder();
@@ -57,6 +60,7 @@ export class PartitionStore {
   private readonly pending = new Map<string, PendingWrite>();
   private readonly prefetches = new Map<string, Promise<unknown>>();
   private readonly statistics = new Map<number, TableStatistics>();
+  private readonly indexStatistics = new Map<string, TableStatistics>();
   private failure: unknown;
 
   constructor(
@@ -81,14 +85,14 @@ export class PartitionStore {
     if (canReadSync(this.engine)) {
       const pending = this.pending.get(name);
       const current = pending ? pending.item : decodeOptional(this.engine.getSync(storageKey));
-      return this.apply(table.tableNumber, storageKey, name, command, current);
+      return this.apply(table, storageKey, name, command, current);
     }
     // An engine without synchronous reads: serialise prefetch-and-apply per item.
     const previous = this.prefetches.get(name) ?? Promise.resolve();
     const step = previous.then(async () => {
       const pending = this.pending.get(name);
       const current = pending ? pending.item : decodeOptional(await this.engine.get(storageKey));
-      return { result: this.apply(table.tableNumber, storageKey, name, command, current) };
+      return { result: this.apply(table, storageKey, name, command, current) };
     });
     const settled = step.catch(() => undefined);
     this.prefetches.set(name, settled);
@@ -98,21 +102,31 @@ export class PartitionStore {
     return step.then((applied) => applied.result);
   }
 
-  private apply(tableNumber: number, storageKey: Uint8Array, name: string, command: WriteCommand, current: Item | undefined): Promise<WriteOutcome> {
+  private apply(table: TableHandle, storageKey: Uint8Array, name: string, command: WriteCommand, current: Item | undefined): Promise<WriteOutcome> {
     const outcome = applyWrite(command, current);
-    let op: WriteOp | undefined;
+    const ops: WriteOp[] = [];
+    const after = outcome.status === 'applied' ? outcome.after : current;
     if (outcome.status === 'applied') {
-      if (outcome.after) op = { type: 'put', key: storageKey, value: encodeItem(outcome.after) };
-      else if (current) op = { type: 'del', key: storageKey };
+      if (outcome.after) ops.push({ type: 'put', key: storageKey, value: encodeItem(outcome.after) });
+      else if (current) ops.push({ type: 'del', key: storageKey });
+      if (ops.length > 0 && table.indexes && table.indexes.length > 0) {
+        const { ops: indexOps, changes } = indexWrites(table.tableNumber, table.shape, table.indexes, current, outcome.after, encodeItem);
+        ops.push(...indexOps);
+        for (const change of changes) this.accountIndex(table.tableNumber, change.index.indexNumber, change.removed, change.added);
+      }
     }
-    if (!op) {
+    if (ops.length === 0) {
       const pending = this.pending.get(name);
       return pending ? pending.durable.then(() => outcome) : Promise.resolve(outcome);
     }
-    const after = outcome.status === 'applied' ? outcome.after : undefined;
-    this.account(tableNumber, current, after);
-    const durable = this.writer.write([op]);
-    const entry: PendingWrite = { item: after, durable };
+    this.account(table.tableNumber, current, after);
+    return this.persist(name, after, ops).then(() => outcome);
+  }
+
+  /** Hands a batch to the durable writer, recording the item's applied state until it is durable. */
+  private persist(name: string, item: Item | undefined, ops: WriteOp[]): Promise<void> {
+    const durable = this.writer.write(ops);
+    const entry: PendingWrite = { item, durable };
     this.pending.set(name, entry);
     const forget = () => {
       if (this.pending.get(name) === entry) this.pending.delete(name);
@@ -122,7 +136,60 @@ export class PartitionStore {
       this.failure = error;
       forget();
     });
-    return durable.then(() => outcome);
+    return durable;
+  }
+
+  /**
+   * Writes one index's entry for the item at `key` as it is now (a step of an index backfill),
+   * ordered with the item's writes so that a concurrent update can never be overwritten by a
+   * stale entry.
+   */
+  reindex(table: TableHandle, key: Item, index: IndexHandle): Promise<void> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    const storageKey = itemStorageKey(table.tableNumber, table.shape, key);
+    const name = Buffer.from(storageKey.buffer, storageKey.byteOffset, storageKey.length).toString('latin1');
+    const pending = this.pending.get(name);
+    const current = pending ? pending.item : canReadSync(this.engine) ? decodeOptional(this.engine.getSync(storageKey)) : undefined;
+    if (!current) return pending ? pending.durable : Promise.resolve();
+    const entryKey = indexEntryKey(table.tableNumber, table.shape, index, current);
+    if (!entryKey) return pending ? pending.durable : Promise.resolve();
+    const entry = projectForIndex(table.shape, index, current);
+    this.accountIndex(table.tableNumber, index.indexNumber, undefined, entry);
+    return this.persist(name, current, [{ type: 'put', key: entryKey, value: encodeItem(entry) }]);
+  }
+
+  /** Removes every entry of an index (after it was deleted from the table), in bounded batches. */
+  async dropIndex(tableNumber: number, indexNumber: number): Promise<void> {
+    await this.deleteRange(indexKeyRange(tableNumber, indexNumber));
+    this.indexStatistics.delete(`${tableNumber}:${indexNumber}`);
+  }
+
+  indexStatisticsOf(tableNumber: number, indexNumber: number): TableStatistics {
+    return this.indexStatistics.get(`${tableNumber}:${indexNumber}`) ?? { itemCount: 0, sizeBytes: 0 };
+  }
+
+  /** Recounts an index's entries and bytes from storage (at startup). */
+  async loadIndexStatistics(tableNumber: number, indexNumber: number): Promise<void> {
+    const stats: TableStatistics = { itemCount: 0, sizeBytes: 0 };
+    for await (const [, value] of this.engine.iterate(indexKeyRange(tableNumber, indexNumber))) {
+      stats.itemCount++;
+      stats.sizeBytes += itemSizeBytes(decodeItem(value));
+    }
+    this.indexStatistics.set(`${tableNumber}:${indexNumber}`, stats);
+  }
+
+  private accountIndex(tableNumber: number, indexNumber: number, removed: Item | undefined, added: Item | undefined): void {
+    const id = `${tableNumber}:${indexNumber}`;
+    const stats = this.indexStatistics.get(id) ?? { itemCount: 0, sizeBytes: 0 };
+    if (removed) {
+      stats.itemCount--;
+      stats.sizeBytes -= itemSizeBytes(removed);
+    }
+    if (added) {
+      stats.itemCount++;
+      stats.sizeBytes += itemSizeBytes(added);
+    }
+    this.indexStatistics.set(id, stats);
   }
 
   /** Durable items at several storage keys, in the order asked. */
@@ -152,15 +219,19 @@ export class PartitionStore {
 
   /** Deletes every item of a table, in bounded batches. */
   async dropTable(tableNumber: number): Promise<void> {
+    await this.deleteRange(tableKeyRange(tableNumber));
+    this.statistics.delete(tableNumber);
+  }
+
+  private async deleteRange(range: { gte: Uint8Array; lt: Uint8Array }): Promise<void> {
     for (;;) {
       const ops: WriteOp[] = [];
-      for await (const [key] of this.engine.iterate({ ...tableKeyRange(tableNumber), limit: DROP_BATCH_ITEMS_MAX })) {
+      for await (const [key] of this.engine.iterate({ ...range, limit: DROP_BATCH_ITEMS_MAX })) {
         ops.push({ type: 'del', key });
       }
-      if (ops.length === 0) break;
+      if (ops.length === 0) return;
       await this.writer.write(ops);
     }
-    this.statistics.delete(tableNumber);
   }
 
   private account(tableNumber: number, before: Item | undefined, after: Item | undefined): void {

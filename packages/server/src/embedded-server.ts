@@ -43,7 +43,11 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
   const writer = new GroupCommitWriter(engine);
   const catalog = await Catalog.open(engine);
   const store = new PartitionStore(engine, writer);
-  for (const name of catalog.names()) await store.loadStatistics(catalog.get(name)!.tableNumber);
+  for (const name of catalog.names()) {
+    const table = catalog.get(name)!;
+    await store.loadStatistics(table.tableNumber);
+    for (const index of table.indexes ?? []) await store.loadIndexStatistics(table.tableNumber, index.indexNumber);
+  }
 
   const pending = new Set<NodeJS.Timeout>();
   const api = new DynamoApi({
@@ -62,6 +66,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
       pending.add(timer);
     },
   });
+  api.resumeBackgroundWork();
   const server = createHttpGateway(api, { error: (message, error) => console.error(message, error) });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

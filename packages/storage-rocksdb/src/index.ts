@@ -1,1 +1,3 @@
-export { openRocksDbEngine, type RocksDbEngineOptions } from './rocksdb-engine.js';
+export { openRocksDbEngine } from './rocksdb-engine.js';
+export { openNxteditionEngine, type RocksDbEngineOptions } from './nxtedition-engine.js';
+export { openRocksDbNativeEngine } from './native-engine.js';

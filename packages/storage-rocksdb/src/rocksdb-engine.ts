@@ -1,92 +1,12 @@
-import { mkdirSync } from 'node:fs';
-import { RocksLevel } from '@nxtedition/rocksdb';
-import type { Bytes, KeyRange, StorageEngine, WriteOp, WriteOptions } from '@shoal/storage';
+import type { StorageEngine } from '@shoal/storage';
+import { openNxteditionEngine, type RocksDbEngineOptions } from './nxtedition-engine.js';
 
 /**
- * The RocksDB engine, on `@nxtedition/rocksdb` (RocksDB 9.x; chosen in
- * docs/decisions/0001-rocksdb-binding.md). Write batches are atomic and, with `sync`, fsync the
- * WAL before resolving; iterators read from an implicit snapshot taken when they are created.
+ * Shoal's on-disk engine: RocksDB through `@nxtedition/rocksdb`, the binding chosen in
+ * docs/decisions/0001-rocksdb-binding.md (the only candidate whose writes can be synced by
+ * RocksDB itself; fastest point reads and scans). The WAL is on and `write(ops, { sync: true })`
+ * fsyncs it before resolving.
  */
-export interface RocksDbEngineOptions {
-  /** Block cache size in bytes. */
-  cacheSizeBytes?: number;
-}
-
-const CACHE_SIZE_BYTES_DEFAULT = 64 * 1024 * 1024;
-/** Entries fetched from the native iterator per call: amortises the crossing into C++. */
-const ITERATOR_BATCH_ENTRIES = 256;
-
-interface RocksLevelInternals {
-  _getManySync(keys: Buffer[], options: object): (Buffer | undefined)[];
-}
-
-function asBuffer(bytes: Bytes): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
-export async function openRocksDbEngine(directory: string, options: RocksDbEngineOptions = {}): Promise<StorageEngine> {
-  mkdirSync(directory, { recursive: true });
-  const db = new RocksLevel(directory, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
-  // No block compression: the binding's only codec is ZSTD with dictionary training, which cost
-  // ~6% of a write-heavy server's CPU in background flushes (perf, docs/performance.md).
-  await db.open({ createIfMissing: true, cacheSize: options.cacheSizeBytes ?? CACHE_SIZE_BYTES_DEFAULT, compression: false });
-  return new RocksDbEngine(db);
-}
-
-class RocksDbEngine implements StorageEngine {
-  constructor(private readonly db: RocksLevel) {}
-
-  async get(key: Bytes): Promise<Bytes | undefined> {
-    const [value] = await this.db.getMany([asBuffer(key)]);
-    return value ?? undefined;
-  }
-
-  /**
-   * A blocking point read: served from the memtable or block cache in microseconds, which is
-   * cheaper than the round trip through libuv's thread pool that an asynchronous read costs.
-   */
-  getSync(key: Bytes): Bytes | undefined {
-    const [value] = (this.db as unknown as RocksLevelInternals)._getManySync([asBuffer(key)], {});
-    return value ?? undefined;
-  }
-
-  async getMany(keys: readonly Bytes[]): Promise<(Bytes | undefined)[]> {
-    const values = await this.db.getMany(keys.map(asBuffer));
-    return values.map((value) => value ?? undefined);
-  }
-
-  async write(ops: readonly WriteOp[], options: WriteOptions): Promise<void> {
-    await this.db.batch(
-      ops.map((op) =>
-        op.type === 'put'
-          ? { type: 'put' as const, key: asBuffer(op.key), value: asBuffer(op.value) }
-          : { type: 'del' as const, key: asBuffer(op.key) },
-      ),
-      { sync: options.sync },
-    );
-  }
-
-  async *iterate(range: KeyRange): AsyncIterable<[Bytes, Bytes]> {
-    const iterator = this.db.iterator({
-      ...(range.gt ? { gt: asBuffer(range.gt) } : {}),
-      ...(range.gte ? { gte: asBuffer(range.gte) } : {}),
-      ...(range.lt ? { lt: asBuffer(range.lt) } : {}),
-      ...(range.lte ? { lte: asBuffer(range.lte) } : {}),
-      reverse: range.reverse === true,
-      limit: range.limit ?? -1,
-    });
-    try {
-      for (;;) {
-        const entries = await iterator.nextv(ITERATOR_BATCH_ENTRIES);
-        if (entries.length === 0) return;
-        for (const [key, value] of entries) yield [key, value];
-      }
-    } finally {
-      await iterator.close();
-    }
-  }
-
-  async close(): Promise<void> {
-    await this.db.close();
-  }
+export function openRocksDbEngine(directory: string, options: RocksDbEngineOptions = {}): Promise<StorageEngine> {
+  return openNxteditionEngine(directory, options);
 }

@@ -1,4 +1,6 @@
 import { describeStorageCompliance } from '@shoal/storage/compliance';
-import { openRocksDbEngine } from '@shoal/storage-rocksdb';
+import { openRocksDbEngine, openRocksDbNativeEngine } from '@shoal/storage-rocksdb';
 
-describeStorageCompliance('rocksdb', (directory) => openRocksDbEngine(directory), { persistent: true });
+// openRocksDbEngine is the @nxtedition/rocksdb adapter (openNxteditionEngine) with default options.
+describeStorageCompliance('rocksdb (@nxtedition/rocksdb)', (directory) => openRocksDbEngine(directory), { persistent: true });
+describeStorageCompliance('rocksdb-native', (directory) => openRocksDbNativeEngine(directory), { persistent: true });

@@ -1,5 +1,6 @@
 import { DynamoError, invalidParameter, limitsMessage, TABLES_PER_REGION_MAX } from '@shoal/model';
-import { describeTable, type AttributeDefinition, type KeySchemaElement, type TableDefinition } from '@shoal/metadata';
+import { describeTable, type AttributeDefinition, type KeySchemaElement, type SecondaryIndexDefinition, type TableDefinition } from '@shoal/metadata';
+import { indexDefinitions } from '../index-definitions.js';
 import type { OperationHandler, Request } from '../context.js';
 import { nowSeconds, scheduleActivation, tableArn } from '../tables.js';
 
@@ -7,7 +8,7 @@ import { nowSeconds, scheduleActivation, tableArn } from '../tables.js';
 const CAPACITY_UNITS_MAX = 1_000_000_000_000;
 
 export const createTable: OperationHandler = async (request, context) => {
-  checkCreateTable(request);
+  const indexes = checkCreateTable(request);
   const definition = await context.catalog.exclusive((catalog) => {
     if (catalog.get(request.TableName)) {
       throw DynamoError.resourceInUse(`Table already exists: ${request.TableName}`);
@@ -33,6 +34,8 @@ export const createTable: OperationHandler = async (request, context) => {
       DeletionProtectionEnabled: request.DeletionProtectionEnabled === true,
       ...(request.TableClass ? { TableClass: request.TableClass } : {}),
       Tags: request.Tags ?? [],
+      indexes,
+      nextIndexNumber: indexes.length + 1,
     };
     catalog.put(table);
     return table;
@@ -41,8 +44,8 @@ export const createTable: OperationHandler = async (request, context) => {
   return { TableDescription: describeTable(definition, { itemCount: 0, sizeBytes: 0 }) };
 };
 
-/** CreateTable's semantic checks, in DynamoDB's order, after the service-model validation. */
-function checkCreateTable(request: Request): void {
+/** CreateTable's semantic checks, in DynamoDB's order, after the service-model validation; returns the indexes. */
+function checkCreateTable(request: Request): SecondaryIndexDefinition[] {
   if (request.BillingMode === 'PAY_PER_REQUEST') {
     if (request.ProvisionedThroughput) {
       throw invalidParameter('Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST');
@@ -78,20 +81,24 @@ function checkCreateTable(request: Request): void {
   if (keySchema[1] && keySchema[1].KeyType !== 'RANGE') {
     throw DynamoError.validation('Invalid KeySchema: The second KeySchemaElement is not a RANGE key type');
   }
-  if (request.LocalSecondaryIndexes || request.GlobalSecondaryIndexes) {
-    // Indexes arrive with the Query/index issue; refusing beats accepting an index that is never maintained.
-    throw invalidParameter('Secondary indexes are not supported by this version of Shoal yet');
-  }
+  const indexes = indexDefinitions(request.LocalSecondaryIndexes, request.GlobalSecondaryIndexes, definitions, keySchema, request.BillingMode === 'PAY_PER_REQUEST');
   if (new Set(definitions).size !== definitions.length) {
     const duplicate = definitions.find((name, i) => definitions.indexOf(name) !== i);
     throw invalidParameter(`Cannot have two attributes with the same name: ${duplicate}`);
   }
-  if (keySchema.length !== definitions.length) {
+  const indexKeys = new Set([...keySchema, ...indexes.flatMap((index) => index.KeySchema)].map((key) => key.AttributeName));
+  if (indexes.length === 0 && keySchema.length !== definitions.length) {
     throw invalidParameter(
       'Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions',
+    );
+  }
+  if (definitions.some((name) => !indexKeys.has(name))) {
+    throw invalidParameter(
+      `Some AttributeDefinitions are not used. AttributeDefinitions: [${definitions.join(', ')}], keys used: [${[...indexKeys].join(', ')}]`,
     );
   }
   if (request.StreamSpecification?.StreamEnabled) {
     throw invalidParameter('Streams are not supported by this version of Shoal yet');
   }
+  return indexes;
 }

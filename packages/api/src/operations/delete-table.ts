@@ -1,5 +1,5 @@
 import { DynamoError } from '@shoal/model';
-import { describeTable } from '@shoal/metadata';
+import { describe } from '../tables.js';
 import type { OperationHandler } from '../context.js';
 
 /**
@@ -25,7 +25,10 @@ export const deleteTable: OperationHandler = async (request, context) => {
     catalog.remove(existing.TableName);
     return existing;
   });
-  const stats = context.store.statisticsOf(table.tableNumber);
-  context.schedule(() => context.store.dropTable(table.tableNumber), 0);
-  return { TableDescription: describeTable({ ...table, TableStatus: 'DELETING' }, stats) };
+  const description = describe(context, { ...table, TableStatus: 'DELETING' });
+  context.schedule(async () => {
+    await context.store.dropTable(table.tableNumber);
+    for (const index of table.indexes ?? []) await context.store.dropIndex(table.tableNumber, index.indexNumber);
+  }, 0);
+  return { TableDescription: description };
 };

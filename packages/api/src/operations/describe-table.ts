@@ -1,8 +1,6 @@
-import { describeTable } from '@shoal/metadata';
 import type { OperationHandler } from '../context.js';
-import { existingTable } from '../tables.js';
+import { describe, existingTable } from '../tables.js';
 
 export const describeTableOperation: OperationHandler = async (request, context) => {
-  const table = existingTable(context, request.TableName);
-  return { Table: describeTable(table, context.store.statisticsOf(table.tableNumber)) };
+  return { Table: describe(context, existingTable(context, request.TableName)) };
 };

@@ -1,14 +1,17 @@
 import { evaluateCondition } from '@shoal/expressions';
 import { DynamoError, invalidParameter } from '@shoal/model';
-import { checkExpressionParameters } from '../expression-parameters.js';
+import type { KeyShape } from '@shoal/metadata';
+import { indexCollectionPrefix, itemCollectionPrefix } from '@shoal/partition';
 import type { OperationHandler } from '../context.js';
+import { checkExpressionParameters } from '../expression-parameters.js';
+import { indexStartKeyBytes, resolveIndexRead, tableFetcher } from '../index-reads.js';
 import { prepareRequestExpressions } from '../item-requests.js';
 import { analyseKeyCondition, keyQueryRange } from '../key-condition.js';
-import { pageOptionsOf, pageResponse, readPage } from '../read-pages.js';
+import { keyNamesOf, pageOptionsOf, pageResponse, readPage } from '../read-pages.js';
 import { startKeyBytes } from '../start-key.js';
 import { activeTable } from '../tables.js';
 
-/** Query: one range iteration over the item collection the key condition selects. */
+/** Query: one range iteration over the item collection (of the table or an index) the key condition selects. */
 export const query: OperationHandler = async (request, context) => {
   checkExpressionParameters(
     request,
@@ -21,18 +24,24 @@ export const query: OperationHandler = async (request, context) => {
   }
   const prepared = prepareRequestExpressions(request);
   const { table, handle } = activeTable(context, request.TableName);
-  if (request.IndexName != null) throw DynamoError.validation(`The table does not have the specified index: ${request.IndexName}`);
-  const keyQuery = analyseKeyCondition(prepared.keyCondition!, handle.shape);
-  checkFilterAvoidsKeys(request, prepared.filter, handle.shape);
+  const index = request.IndexName != null ? resolveIndexRead(table, request, prepared.projection) : undefined;
+  const keyShape = index ? index.shape : handle.shape;
+  const keyQuery = analyseKeyCondition(prepared.keyCondition!, keyShape);
+  checkFilterAvoidsKeys(request, prepared.filter, keyShape);
 
-  const range = keyQueryRange(handle.tableNumber, keyQuery);
+  const collection = index
+    ? indexCollectionPrefix(handle.tableNumber, index.handle.indexNumber, keyQuery.partitionValue)
+    : itemCollectionPrefix(handle.tableNumber, keyQuery.partitionValue);
+  const range = keyQueryRange(collection, keyQuery, index !== undefined);
   const forward = request.ScanIndexForward !== false;
   if (request.ExclusiveStartKey) {
-    const start = startKeyBytes(handle, request.ExclusiveStartKey);
     const startKey = request.ExclusiveStartKey;
-    if (!evaluateCondition({ kind: 'comparison', comparator: '=', left: { kind: 'path', path: [handle.shape.partitionKey.name] }, right: { kind: 'value', value: keyQuery.partitionValue } }, startKey)) {
-      throw DynamoError.validation('The provided starting key is outside query boundaries based on provided conditions');
-    }
+    const start = index ? indexStartKeyBytes(handle, index, startKey) : startKeyBytes(handle, startKey);
+    const partitionMatches = evaluateCondition(
+      { kind: 'comparison', comparator: '=', left: { kind: 'path', path: [keyShape.partitionKey.name] }, right: { kind: 'value', value: keyQuery.partitionValue } },
+      startKey,
+    );
+    if (!partitionMatches) throw DynamoError.validation('The provided starting key is outside query boundaries based on provided conditions');
     if (keyQuery.sort && prepared.keyCondition && !evaluateCondition(prepared.keyCondition, startKey)) {
       throw DynamoError.validation('The provided starting key does not match the range key predicate');
     }
@@ -44,7 +53,8 @@ export const query: OperationHandler = async (request, context) => {
       range.lt = start;
     }
   }
-  const options = pageOptionsOf(request, prepared, handle.shape);
+  const options = pageOptionsOf(request, prepared, index ? keyNamesOf(handle.shape, index.shape) : keyNamesOf(handle.shape));
+  if (index?.fetchFromTable) options.resolve = tableFetcher(context, handle);
   const page = await readPage(context.store.scan({ ...range, reverse: !forward }), options);
   return pageResponse(request, table.TableName, page, options);
 };
@@ -55,7 +65,7 @@ export function checkDuplicateAttributes(attributes: string[] | undefined): void
   if (duplicate !== undefined) throw invalidParameter(`Duplicate value in attribute name: ${duplicate}`);
 }
 
-function checkFilterAvoidsKeys(request: Record<string, unknown>, filter: unknown, shape: { partitionKey: { name: string }; sortKey?: { name: string } }): void {
+function checkFilterAvoidsKeys(request: Record<string, unknown>, filter: unknown, shape: KeyShape): void {
   if (!filter) return;
   const keys = [shape.partitionKey.name, ...(shape.sortKey ? [shape.sortKey.name] : [])];
   const heads = new Set<string>();

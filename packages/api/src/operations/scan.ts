@@ -1,10 +1,11 @@
 import { DynamoError } from '@shoal/model';
-import { segmentKeyRange, tableKeyRange } from '@shoal/partition';
+import { indexKeyRange, tableKeyRange, tokenSegmentRange } from '@shoal/partition';
 import { compareBytes } from '@shoal/storage';
 import type { OperationHandler } from '../context.js';
 import { checkExpressionParameters } from '../expression-parameters.js';
 import { prepareRequestExpressions } from '../item-requests.js';
-import { pageOptionsOf, pageResponse, readPage } from '../read-pages.js';
+import { keyNamesOf, pageOptionsOf, pageResponse, readPage } from '../read-pages.js';
+import { indexStartKeyBytes, resolveIndexRead, tableFetcher } from '../index-reads.js';
 import { startKeyBytes } from '../start-key.js';
 import { activeTable } from '../tables.js';
 import { checkDuplicateAttributes } from './query.js';
@@ -30,12 +31,12 @@ export const scan: OperationHandler = async (request, context) => {
   }
   const prepared = prepareRequestExpressions(request);
   const { table, handle } = activeTable(context, request.TableName);
-  if (request.IndexName != null) throw DynamoError.validation(`The table does not have the specified index: ${request.IndexName}`);
-
+  const index = request.IndexName != null ? resolveIndexRead(table, request, prepared.projection) : undefined;
+  const whole = index ? indexKeyRange(handle.tableNumber, index.handle.indexNumber) : tableKeyRange(handle.tableNumber);
   const range: { gte?: Uint8Array; gt?: Uint8Array; lt: Uint8Array } =
-    totalSegments != null && segment != null ? segmentKeyRange(handle.tableNumber, segment, totalSegments) : tableKeyRange(handle.tableNumber);
+    totalSegments != null && segment != null ? tokenSegmentRange(whole, segment, totalSegments) : whole;
   if (request.ExclusiveStartKey) {
-    const start = startKeyBytes(handle, request.ExclusiveStartKey);
+    const start = index ? indexStartKeyBytes(handle, index, request.ExclusiveStartKey) : startKeyBytes(handle, request.ExclusiveStartKey);
     if ((range.gte && compareBytes(start, range.gte) < 0) || compareBytes(start, range.lt) >= 0) {
       throw DynamoError.validation(
         `The provided starting key is invalid: Invalid ExclusiveStartKey. Please use ExclusiveStartKey with correct Segment. TotalSegments: ${totalSegments} Segment: ${segment}`,
@@ -44,7 +45,8 @@ export const scan: OperationHandler = async (request, context) => {
     delete range.gte;
     range.gt = start;
   }
-  const options = pageOptionsOf(request, prepared, handle.shape);
+  const options = pageOptionsOf(request, prepared, index ? keyNamesOf(handle.shape, index.shape) : keyNamesOf(handle.shape));
+  if (index?.fetchFromTable) options.resolve = tableFetcher(context, handle);
   const page = await readPage(context.store.scan(range), options);
   return pageResponse(request, table.TableName, page, options);
 };

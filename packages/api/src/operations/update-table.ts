@@ -1,7 +1,9 @@
-import { DynamoError, invalidParameter } from '@shoal/model';
-import { describeTable, type TableDefinition } from '@shoal/metadata';
+import { DynamoError, GLOBAL_INDEXES_PER_TABLE_MAX, invalidParameter } from '@shoal/model';
+import type { AttributeDefinition, TableDefinition } from '@shoal/metadata';
 import type { OperationHandler, Request } from '../context.js';
-import { nowSeconds, scheduleActivation } from '../tables.js';
+import { backfillIndex, dropIndex } from '../index-lifecycle.js';
+import { checkIndexRequest, newIndexDefinition, type IndexRequest } from '../index-definitions.js';
+import { describe, nowSeconds, scheduleActivation } from '../tables.js';
 
 const CAPACITY_UNITS_MAX = 1_000_000_000_000;
 
@@ -19,7 +21,11 @@ export const updateTable: OperationHandler = async (request, context) => {
     return next;
   });
   if (updated.TableStatus === 'UPDATING') scheduleActivation(context, updated.TableName, 'UPDATING');
-  return { TableDescription: describeTable(updated, context.store.statisticsOf(updated.tableNumber)) };
+  for (const index of updated.indexes ?? []) {
+    if (index.IndexStatus === 'CREATING') context.schedule(() => backfillIndex(context, updated.TableName, index.indexNumber), context.tableActivationDelayMs);
+    if (index.IndexStatus === 'DELETING') context.schedule(() => dropIndex(context, updated.TableName, index.indexNumber), context.tableActivationDelayMs);
+  }
+  return { TableDescription: describe(context, updated) };
 };
 
 function checkUpdateTable(request: Request): void {
@@ -37,8 +43,17 @@ function checkUpdateTable(request: Request): void {
     const value = request.ProvisionedThroughput?.[member];
     if (value > CAPACITY_UNITS_MAX) throw DynamoError.validation(`Given value ${value} for ${member} is out of bounds`);
   }
-  if (request.GlobalSecondaryIndexUpdates || request.ReplicaUpdates || request.StreamSpecification?.StreamEnabled) {
-    throw invalidParameter('Secondary indexes, streams and replicas are not supported by this version of Shoal yet');
+  if (request.ReplicaUpdates || request.StreamSpecification?.StreamEnabled) {
+    throw invalidParameter('Streams and replicas are not supported by this version of Shoal yet');
+  }
+  const names = new Set<string>();
+  for (const update of (request.GlobalSecondaryIndexUpdates ?? []) as GlobalIndexUpdate[]) {
+    if (!update.Update && !update.Create && !update.Delete) {
+      throw invalidParameter('One of GlobalSecondaryIndexUpdate.Update, GlobalSecondaryIndexUpdate.Create, GlobalSecondaryIndexUpdate.Delete must not be null');
+    }
+    const name = (update.Update ?? update.Create ?? update.Delete)!.IndexName;
+    if (names.has(name)) throw invalidParameter(`Only one global secondary index update per index is allowed simultaneously. Index: ${name}`);
+    names.add(name);
   }
 }
 
@@ -79,7 +94,53 @@ function applyTableUpdate(table: TableDefinition, request: Request, now: number)
     next.WriteCapacityUnits = throughput.WriteCapacityUnits;
     next.TableStatus = 'UPDATING';
   }
+  if (request.GlobalSecondaryIndexUpdates) applyIndexUpdates(next, request);
   if (request.DeletionProtectionEnabled != null) next.DeletionProtectionEnabled = request.DeletionProtectionEnabled;
   if (request.TableClass) next.TableClass = request.TableClass;
   return next;
+}
+
+interface GlobalIndexUpdate {
+  Create?: IndexRequest;
+  Delete?: { IndexName: string };
+  Update?: { IndexName: string; ProvisionedThroughput?: { ReadCapacityUnits: number; WriteCapacityUnits: number } };
+}
+
+/** Global index creation (CREATING, backfilled in the background), deletion and throughput changes. */
+function applyIndexUpdates(next: TableDefinition, request: Request): void {
+  const definitions: AttributeDefinition[] = [...next.AttributeDefinitions];
+  for (const definition of (request.AttributeDefinitions ?? []) as AttributeDefinition[]) {
+    const existing = definitions.find((d) => d.AttributeName === definition.AttributeName);
+    if (existing && existing.AttributeType !== definition.AttributeType) {
+      throw invalidParameter(`Cannot change the type of attribute ${definition.AttributeName}`);
+    }
+    if (!existing) definitions.push(definition);
+  }
+  let indexes = [...(next.indexes ?? [])];
+  let nextIndexNumber = next.nextIndexNumber ?? indexes.length + 1;
+  for (const update of request.GlobalSecondaryIndexUpdates as GlobalIndexUpdate[]) {
+    if (update.Create) {
+      if (indexes.some((index) => index.IndexName === update.Create!.IndexName)) {
+        throw invalidParameter(`Attempting to create an index which already exists: ${update.Create.IndexName}`);
+      }
+      checkIndexRequest(update.Create, definitions.map((d) => d.AttributeName), 'global', next.KeySchema, next.BillingMode === 'PAY_PER_REQUEST');
+      if (indexes.filter((index) => index.kind === 'global').length >= GLOBAL_INDEXES_PER_TABLE_MAX) {
+        throw DynamoError.limitExceeded(`Subscriber limit exceeded: The maximum number of global secondary indexes per table is ${GLOBAL_INDEXES_PER_TABLE_MAX}`);
+      }
+      indexes.push(newIndexDefinition(update.Create, 'global', nextIndexNumber++, 'CREATING'));
+    } else {
+      const name = (update.Delete ?? update.Update)!.IndexName;
+      const index = indexes.find((candidate) => candidate.IndexName === name && candidate.kind === 'global');
+      if (!index) throw DynamoError.resourceNotFound(`Requested resource not found: Index: ${name} not found`);
+      if (update.Delete) {
+        indexes = indexes.map((candidate) => (candidate === index ? { ...candidate, IndexStatus: 'DELETING' as const } : candidate));
+      } else if (update.Update?.ProvisionedThroughput) {
+        const throughput = update.Update.ProvisionedThroughput;
+        indexes = indexes.map((candidate) => (candidate === index ? { ...candidate, ReadCapacityUnits: throughput.ReadCapacityUnits, WriteCapacityUnits: throughput.WriteCapacityUnits } : candidate));
+      }
+    }
+  }
+  next.AttributeDefinitions = definitions;
+  next.indexes = indexes;
+  next.nextIndexNumber = nextIndexNumber;
 }

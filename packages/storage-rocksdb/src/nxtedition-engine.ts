@@ -1,0 +1,97 @@
+import { mkdirSync } from 'node:fs';
+import { RocksLevel } from '@nxtedition/rocksdb';
+import type { Bytes, KeyRange, StorageEngine, WriteOp, WriteOptions } from '@shoal/storage';
+
+/**
+ * The RocksDB engine on `@nxtedition/rocksdb` 12.x (RocksDB 9.7; the choice in
+ * docs/decisions/0001-rocksdb-binding.md). The WAL is on (the binding has no switch to turn it
+ * off); a write batch is one atomic `DB::Write`, and with `sync` its `WriteOptions.sync` is set,
+ * so RocksDB fdatasyncs the WAL before the call returns. Note the binding runs that write on the
+ * calling thread: a synced write blocks the event loop for the fsync (group commit amortises it).
+ * An iteration creates its native iterator on the first `next()`, and RocksDB pins an implicit
+ * snapshot for every iterator, so later writes never show through, across all `nextv` batches.
+ */
+export interface RocksDbEngineOptions {
+  /** Block cache size in bytes. */
+  cacheSizeBytes?: number;
+}
+
+const CACHE_SIZE_BYTES_DEFAULT = 64 * 1024 * 1024;
+/** Entries fetched from the native iterator per call: amortises the crossing into C++. */
+const ITERATOR_BATCH_ENTRIES = 256;
+
+interface RocksLevelInternals {
+  _getManySync(keys: Buffer[], options: object): (Buffer | undefined)[];
+}
+
+function asBuffer(bytes: Bytes): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+export async function openNxteditionEngine(directory: string, options: RocksDbEngineOptions = {}): Promise<StorageEngine> {
+  mkdirSync(directory, { recursive: true });
+  const db = new RocksLevel(directory, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+  // No block compression: the binding's only codec is ZSTD with dictionary training, which cost
+  // ~6% of a write-heavy server's CPU in background flushes (perf, docs/performance.md).
+  await db.open({ createIfMissing: true, cacheSize: options.cacheSizeBytes ?? CACHE_SIZE_BYTES_DEFAULT, compression: false });
+  return new RocksDbEngine(db);
+}
+
+class RocksDbEngine implements StorageEngine {
+  constructor(private readonly db: RocksLevel) {}
+
+  async get(key: Bytes): Promise<Bytes | undefined> {
+    const [value] = await this.db.getMany([asBuffer(key)]);
+    return value ?? undefined;
+  }
+
+  /**
+   * A blocking point read: served from the memtable or block cache in microseconds, which is
+   * cheaper than the round trip through libuv's thread pool that an asynchronous read costs.
+   */
+  getSync(key: Bytes): Bytes | undefined {
+    const [value] = (this.db as unknown as RocksLevelInternals)._getManySync([asBuffer(key)], {});
+    return value ?? undefined;
+  }
+
+  async getMany(keys: readonly Bytes[]): Promise<(Bytes | undefined)[]> {
+    const values = await this.db.getMany(keys.map(asBuffer));
+    return values.map((value) => value ?? undefined);
+  }
+
+  async write(ops: readonly WriteOp[], options: WriteOptions): Promise<void> {
+    await this.db.batch(
+      ops.map((op) =>
+        op.type === 'put'
+          ? { type: 'put' as const, key: asBuffer(op.key), value: asBuffer(op.value) }
+          : { type: 'del' as const, key: asBuffer(op.key) },
+      ),
+      { sync: options.sync },
+    );
+  }
+
+  async *iterate(range: KeyRange): AsyncIterable<[Bytes, Bytes]> {
+    if (range.limit === 0) return;
+    const iterator = this.db.iterator({
+      ...(range.gt ? { gt: asBuffer(range.gt) } : {}),
+      ...(range.gte ? { gte: asBuffer(range.gte) } : {}),
+      ...(range.lt ? { lt: asBuffer(range.lt) } : {}),
+      ...(range.lte ? { lte: asBuffer(range.lte) } : {}),
+      reverse: range.reverse === true,
+      limit: range.limit ?? -1,
+    });
+    try {
+      for (;;) {
+        const entries = await iterator.nextv(ITERATOR_BATCH_ENTRIES);
+        if (entries.length === 0) return;
+        for (const [key, value] of entries) yield [key, value];
+      }
+    } finally {
+      await iterator.close();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+}
