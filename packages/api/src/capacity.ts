@@ -24,3 +24,14 @@ export function withConsumedCapacity(request: Request, response: Response, table
   }
   return response;
 }
+
+const BYTES_PER_GB = 1024 * 1024 * 1024;
+
+/** Adds ItemCollectionMetrics (tables with local indexes) when the request asked for SIZE. */
+export function withItemCollectionMetrics(request: Request, response: Response, partitionKey: { name: string }, item: Item | undefined, collectionBytes: number | undefined): Response {
+  if (request.ReturnItemCollectionMetrics !== 'SIZE' || collectionBytes === undefined || !item) return response;
+  const gigabytes = Math.floor(collectionBytes / BYTES_PER_GB);
+  const key = item[partitionKey.name];
+  if (key) response.ItemCollectionMetrics = { ItemCollectionKey: { [partitionKey.name]: key }, SizeEstimateRangeGB: [gigabytes, gigabytes + 1] };
+  return response;
+}

@@ -27,6 +27,13 @@ export interface Rejection {
 }
 
 export type WriteOutcome =
-  | { status: 'applied'; before: Item | undefined; after: Item | undefined; attributes: Item | undefined }
+  | {
+      status: 'applied';
+      before: Item | undefined;
+      after: Item | undefined;
+      attributes: Item | undefined;
+      /** Size of the item's collection after the write, for tables with local indexes. */
+      itemCollectionBytes?: number;
+    }
   | { status: 'conditionFailed'; item: Item | undefined }
   | { status: 'rejected'; rejection: Rejection };

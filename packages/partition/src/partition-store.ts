@@ -20,6 +20,9 @@ export interface TableHandle {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+/** DynamoDB's limit on an item collection of a table with local secondary indexes: 10 GB. */
+export const ITEM_COLLECTION_BYTES_MAX = 10 * 1024 * 1024 * 1024;
+
 /** Items deleted per batch when a table is dropped; bounds the size of one write. */
 const DROP_BATCH_ITEMS_MAX = 1000;
 
@@ -29,6 +32,10 @@ export function encodeItem(item: Item): Uint8Array {
 
 export function decodeItem(bytes: Uint8Array): Item {
   return JSON.parse(decoder.decode(bytes)) as Item;
+}
+
+function collectionId(tableNumber: number, partitionValue: Item[string] | undefined): string {
+  return `${tableNumber}:${JSON.stringify(partitionValue)}`;
 }
 
 function decodeOptional(bytes: Uint8Array | undefined): Item | undefined {
@@ -63,9 +70,14 @@ export class PartitionStore {
   private readonly indexStatistics = new Map<string, TableStatistics>();
   private failure: unknown;
 
+  /** Bytes of each item collection (items and their local index entries) of tables with local indexes. */
+  private readonly collectionSizes = new Map<string, number>();
+
   constructor(
     private readonly engine: StorageEngine,
     private readonly writer: DurableWriter,
+    /** DynamoDB's 10 GB item-collection limit for tables with local indexes; tests pass less. */
+    private readonly itemCollectionBytesMax = ITEM_COLLECTION_BYTES_MAX,
   ) {}
 
   async getItem(table: TableHandle, key: Item): Promise<Item | undefined> {
@@ -111,6 +123,19 @@ export class PartitionStore {
       else if (current) ops.push({ type: 'del', key: storageKey });
       if (ops.length > 0 && table.indexes && table.indexes.length > 0) {
         const { ops: indexOps, changes } = indexWrites(table.tableNumber, table.shape, table.indexes, current, outcome.after, encodeItem);
+        const collection = this.collectionChange(table, current, outcome.after, changes);
+        if (collection && collection.delta > 0 && collection.size + collection.delta > this.itemCollectionBytesMax) {
+          const rejected: WriteOutcome = {
+            status: 'rejected',
+            rejection: { type: 'ItemCollectionSizeLimitExceededException', message: 'Collection size exceeded.' },
+          };
+          const pending = this.pending.get(name);
+          return pending ? pending.durable.then(() => rejected) : Promise.resolve(rejected);
+        }
+        if (collection) {
+          this.collectionSizes.set(collection.id, collection.size + collection.delta);
+          outcome.itemCollectionBytes = collection.size + collection.delta;
+        }
         ops.push(...indexOps);
         for (const change of changes) this.accountIndex(table.tableNumber, change.index.indexNumber, change.removed, change.added);
       }
@@ -176,6 +201,37 @@ export class PartitionStore {
       stats.sizeBytes += itemSizeBytes(decodeItem(value));
     }
     this.indexStatistics.set(`${tableNumber}:${indexNumber}`, stats);
+  }
+
+  /** The size change of the item's collection, for tables with local indexes (else undefined). */
+  private collectionChange(
+    table: TableHandle,
+    before: Item | undefined,
+    after: Item | undefined,
+    changes: { index: IndexHandle; removed: Item | undefined; added: Item | undefined }[],
+  ): { id: string; size: number; delta: number } | undefined {
+    if (!table.indexes?.some((index) => index.kind === 'local')) return undefined;
+    const item = (after ?? before) as Item;
+    const id = collectionId(table.tableNumber, item[table.shape.partitionKey.name]);
+    let delta = (after ? itemSizeBytes(after) : 0) - (before ? itemSizeBytes(before) : 0);
+    for (const change of changes) {
+      if (change.index.kind !== 'local') continue;
+      delta += (change.added ? itemSizeBytes(change.added) : 0) - (change.removed ? itemSizeBytes(change.removed) : 0);
+    }
+    return { id, size: this.collectionSizes.get(id) ?? 0, delta };
+  }
+
+  /** Recounts the item collections of a table with local indexes (at startup). */
+  async loadItemCollections(table: TableHandle): Promise<void> {
+    if (!table.indexes?.some((index) => index.kind === 'local')) return;
+    for await (const [, item] of this.scan(tableKeyRange(table.tableNumber))) {
+      let size = itemSizeBytes(item);
+      for (const index of table.indexes) {
+        if (index.kind === 'local' && indexEntryKey(table.tableNumber, table.shape, index, item)) size += itemSizeBytes(projectForIndex(table.shape, index, item));
+      }
+      const id = collectionId(table.tableNumber, item[table.shape.partitionKey.name]);
+      this.collectionSizes.set(id, (this.collectionSizes.get(id) ?? 0) + size);
+    }
   }
 
   private accountIndex(tableNumber: number, indexNumber: number, removed: Item | undefined, added: Item | undefined): void {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { DynamoApi } from '@shoal/api';
+import { DynamoApi, indexHandles } from '@shoal/api';
 import { systemClock } from '@shoal/base';
 import { createHttpGateway } from '@shoal/gateway';
-import { Catalog } from '@shoal/metadata';
+import { Catalog, keyShapeOf } from '@shoal/metadata';
 import { PartitionStore } from '@shoal/partition';
 import { GroupCommitWriter, MemoryEngine, type StorageEngine } from '@shoal/storage';
 import { openRocksDbEngine } from '@shoal/storage-rocksdb';
@@ -16,6 +16,8 @@ export interface EmbeddedServerOptions {
   region: string;
   accountId: string;
   tableActivationDelayMs: number;
+  /** Item-collection limit of tables with local indexes (DynamoDB: 10 GB). */
+  itemCollectionBytesMax?: number;
 }
 
 export interface RunningServer {
@@ -42,11 +44,12 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
   const engine: StorageEngine = options.dataDir ? await openRocksDbEngine(options.dataDir) : new MemoryEngine();
   const writer = new GroupCommitWriter(engine);
   const catalog = await Catalog.open(engine);
-  const store = new PartitionStore(engine, writer);
+  const store = new PartitionStore(engine, writer, options.itemCollectionBytesMax);
   for (const name of catalog.names()) {
     const table = catalog.get(name)!;
     await store.loadStatistics(table.tableNumber);
     for (const index of table.indexes ?? []) await store.loadIndexStatistics(table.tableNumber, index.indexNumber);
+    await store.loadItemCollections({ tableNumber: table.tableNumber, shape: keyShapeOf(table), indexes: indexHandles(table) });
   }
 
   const pending = new Set<NodeJS.Timeout>();

@@ -186,3 +186,40 @@ describe('creating a global index on a live table', () => {
     expect(await scanAll({ IndexName: 'ByPrice' })).toEqual(await scanAll({}));
   });
 });
+
+describe('item collections of tables with local indexes', () => {
+  it('reports their size and refuses writes past the (configurable) limit', async () => {
+    const small = await startTestServer({ inMemory: true, itemCollectionBytesMax: 2000 });
+    const smallClient = testClient(small.url);
+    try {
+      await smallClient.send(
+        new CreateTableCommand({
+          TableName: 'Small',
+          AttributeDefinitions: [
+            { AttributeName: 'pk', AttributeType: 'S' },
+            { AttributeName: 'sk', AttributeType: 'S' },
+            { AttributeName: 'other', AttributeType: 'S' },
+          ],
+          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+          LocalSecondaryIndexes: [{ IndexName: 'ByOther', KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'other', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } }],
+          BillingMode: 'PAY_PER_REQUEST',
+        }),
+      );
+      await waitFor(async () => (await smallClient.send(new DescribeTableCommand({ TableName: 'Small' }))).Table?.TableStatus === 'ACTIVE', 'table');
+      const put = (sk: string) =>
+        smallClient.send(new PutItemCommand({ TableName: 'Small', Item: { pk: { S: 'p' }, sk: { S: sk }, other: { S: sk }, pad: { S: 'x'.repeat(300) } }, ReturnItemCollectionMetrics: 'SIZE' }));
+      const first = await put('a');
+      expect(first.ItemCollectionMetrics).toEqual({ ItemCollectionKey: { pk: { S: 'p' } }, SizeEstimateRangeGB: [0, 1] });
+      await put('b');
+      await put('c');
+      await expectDynamoError(put('d'), 'ItemCollectionSizeLimitExceededException', 'Collection size exceeded.');
+      // Other collections are unaffected, and shrinking a full collection is allowed.
+      await smallClient.send(new PutItemCommand({ TableName: 'Small', Item: { pk: { S: 'q' }, sk: { S: 'a' } } }));
+      await smallClient.send(new PutItemCommand({ TableName: 'Small', Item: { pk: { S: 'p' }, sk: { S: 'a' } } }));
+      await put('d');
+    } finally {
+      smallClient.destroy();
+      await small.close();
+    }
+  });
+});

@@ -10,9 +10,15 @@ export function temporaryDirectory(prefix: string): string {
 }
 
 /** An embedded server in this process, on a free port, with its data in a fresh temp dir. */
-export async function startTestServer(options: { inMemory?: boolean } = {}): Promise<RunningServer & { dataDir: string | undefined }> {
+export async function startTestServer(options: { inMemory?: boolean; itemCollectionBytesMax?: number } = {}): Promise<RunningServer & { dataDir: string | undefined }> {
   const dataDir = options.inMemory ? undefined : temporaryDirectory('data');
-  const server = await startEmbeddedServer({ ...DEFAULT_OPTIONS, host: '127.0.0.1', port: 0, dataDir });
+  const server = await startEmbeddedServer({
+    ...DEFAULT_OPTIONS,
+    host: '127.0.0.1',
+    port: 0,
+    dataDir,
+    ...(options.itemCollectionBytesMax !== undefined ? { itemCollectionBytesMax: options.itemCollectionBytesMax } : {}),
+  });
   return {
     ...server,
     url: `http://127.0.0.1:${server.port}`,

@@ -1,6 +1,6 @@
 import { DynamoError, type Item } from '@shoal/model';
 import { checkKey } from '@shoal/partition';
-import { withConsumedCapacity, writeCapacityUnits } from '../capacity.js';
+import { withConsumedCapacity, withItemCollectionMetrics, writeCapacityUnits } from '../capacity.js';
 import type { OperationHandler, Response } from '../context.js';
 import { checkExpressionParameters } from '../expression-parameters.js';
 import { checkAttributeValues, prepareRequestExpressions, returnItemOnConditionFailure, throwUnlessApplied } from '../item-requests.js';
@@ -27,5 +27,6 @@ export const deleteItem: OperationHandler = async (request, context) => {
   });
   throwUnlessApplied(outcome);
   const response: Response = outcome.attributes ? { Attributes: outcome.attributes } : {};
+  withItemCollectionMetrics(request, response, handle.shape.partitionKey, key, outcome.itemCollectionBytes);
   return withConsumedCapacity(request, response, table.TableName, writeCapacityUnits(outcome.before, outcome.after));
 };

@@ -1,6 +1,6 @@
 import { DynamoError, ITEM_SIZE_BYTES_MAX, itemSizeBytes, type Item } from '@shoal/model';
 import { checkItemKey, extractKey } from '@shoal/partition';
-import { withConsumedCapacity, writeCapacityUnits } from '../capacity.js';
+import { withConsumedCapacity, withItemCollectionMetrics, writeCapacityUnits } from '../capacity.js';
 import type { OperationHandler, Response } from '../context.js';
 import { checkExpressionParameters } from '../expression-parameters.js';
 import { checkAttributeValues, prepareRequestExpressions, returnItemOnConditionFailure, throwUnlessApplied } from '../item-requests.js';
@@ -30,5 +30,6 @@ export const putItem: OperationHandler = async (request, context) => {
   });
   throwUnlessApplied(outcome);
   const response: Response = outcome.attributes ? { Attributes: outcome.attributes } : {};
+  withItemCollectionMetrics(request, response, handle.shape.partitionKey, item, outcome.itemCollectionBytes);
   return withConsumedCapacity(request, response, table.TableName, writeCapacityUnits(outcome.before, outcome.after));
 };

@@ -2,7 +2,7 @@ import { updatedPaths, type Update } from '@shoal/expressions';
 import { DynamoError, invalidParameter, type Item } from '@shoal/model';
 import type { KeyShape } from '@shoal/metadata';
 import { checkKey } from '@shoal/partition';
-import { withConsumedCapacity, writeCapacityUnits } from '../capacity.js';
+import { withConsumedCapacity, withItemCollectionMetrics, writeCapacityUnits } from '../capacity.js';
 import type { OperationHandler, Response } from '../context.js';
 import { checkExpressionParameters } from '../expression-parameters.js';
 import { checkAttributeValues, prepareRequestExpressions, returnItemOnConditionFailure, throwUnlessApplied } from '../item-requests.js';
@@ -28,6 +28,7 @@ export const updateItem: OperationHandler = async (request, context) => {
   });
   throwUnlessApplied(outcome);
   const response: Response = outcome.attributes ? { Attributes: outcome.attributes } : {};
+  withItemCollectionMetrics(request, response, handle.shape.partitionKey, key, outcome.itemCollectionBytes);
   return withConsumedCapacity(request, response, table.TableName, writeCapacityUnits(outcome.before, outcome.after));
 };
 
