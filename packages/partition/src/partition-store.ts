@@ -9,7 +9,15 @@ import { indexEntryKey, indexKeyRange, indexWrites, projectForIndex, type IndexH
 /** Something that makes write batches durable, e.g. a group-commit writer over an engine. */
 export interface DurableWriter {
   write(ops: WriteOp[]): Promise<void>;
+  /** Whether `opsCount` more operations would be accepted now; absent: always. */
+  accepts?(opsCount: number): boolean;
 }
+
+/**
+ * Operations a single item write may need (the item and one entry removal and one insertion per
+ * index), reserved in the writer's queue before the write is applied.
+ */
+const WRITE_OPS_RESERVED_PER_INDEX = 2;
 
 export interface TableHandle {
   tableNumber: number;
@@ -20,6 +28,14 @@ export interface TableHandle {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+const THROTTLED: WriteOutcome = {
+  status: 'rejected',
+  rejection: {
+    type: 'ProvisionedThroughputExceededException',
+    message: 'The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.',
+  },
+};
+
 /** DynamoDB's limit on an item collection of a table with local secondary indexes: 10 GB. */
 export const ITEM_COLLECTION_BYTES_MAX = 10 * 1024 * 1024 * 1024;
 
@@ -115,6 +131,10 @@ export class PartitionStore {
   }
 
   private apply(table: TableHandle, storageKey: Uint8Array, name: string, command: WriteCommand, current: Item | undefined): Promise<WriteOutcome> {
+    // Refuse before applying when the disk is not keeping up: a write refused after it was
+    // applied would leave later writes to the item built on a state that is never stored.
+    const reserved = 1 + WRITE_OPS_RESERVED_PER_INDEX * (table.indexes?.length ?? 0);
+    if (this.writer.accepts && !this.writer.accepts(reserved)) return Promise.resolve(THROTTLED);
     const outcome = applyWrite(command, current);
     const ops: WriteOp[] = [];
     const after = outcome.status === 'applied' ? outcome.after : current;

@@ -79,3 +79,23 @@ for (const [name, wrap] of [['synchronous reads', (e: MemoryEngine) => e], ['asy
     });
   });
 }
+
+describe('PartitionStore under back-pressure', () => {
+  it('refuses a write before applying it when the durable writer is full', async () => {
+    const memory = new MemoryEngine();
+    let full = true;
+    const writer = { write: (ops: WriteOp[]) => memory.write(ops, { sync: true }), accepts: () => !full };
+    const store = new PartitionStore(memory, writer);
+    const refused = await store.execute(table, key, increment());
+    expect(refused).toEqual({
+      status: 'rejected',
+      rejection: {
+        type: 'ProvisionedThroughputExceededException',
+        message: 'The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.',
+      },
+    });
+    full = false;
+    const applied = await store.execute(table, key, increment());
+    expect(applied.status === 'applied' ? applied.attributes : undefined).toEqual({ n: { N: '1' } });
+  });
+});

@@ -60,6 +60,11 @@ export class GroupCommitWriter {
     return this.queuedOps;
   }
 
+  /** Whether a request of `opsCount` operations would be accepted now (checked before applying it). */
+  accepts(opsCount: number): boolean {
+    return this.queue.length === 0 || this.queuedOps + opsCount <= this.queueOpsMax;
+  }
+
   /**
    * Resolves once a synced write containing `ops` (atomically, in order) has completed; rejects
    * with that write's error, or with GroupCommitQueueFull without attempting it. A request is
