@@ -1,0 +1,626 @@
+import { assert, ShoalError, type Random } from '@shoal/base';
+import { RaftLog } from './log.js';
+import { Progress, quorumMatch } from './progress.js';
+import {
+  NONE,
+  type ConfigChange,
+  type Entry,
+  type HardState,
+  type Membership,
+  type Message,
+  type NodeId,
+  type ReadState,
+  type Ready,
+  type Role,
+  type Snapshot,
+  type SnapshotMeta,
+} from './types.js';
+
+/**
+ * A pure Raft node in the style of etcd's raft: `tick`, `step`, `propose`, `readIndex`, then
+ * `ready()` gives what to persist, send and apply, and `advance()` acknowledges it. No clocks,
+ * sockets or disks inside; randomness comes from the injected `Random`.
+ *
+ * Implemented: leader election with pre-vote and check-quorum (followers that heard from a leader
+ * within an election timeout refuse votes); pipelined, batched replication with per-follower
+ * probe/replicate/snapshot states; commitment of current-term entries only (Figure 8); snapshots
+ * and log compaction; single-server membership changes with learners, effective on commit, one
+ * at a time; leadership transfer; ReadIndex, and lease reads (see `leaseRead`).
+ */
+export interface RaftConfig {
+  id: NodeId;
+  /** The initial membership (used when the log holds no configuration). */
+  membership: Membership;
+  electionTick: number;
+  heartbeatTick: number;
+  random: Random;
+  preVote?: boolean;
+  checkQuorum?: boolean;
+  maxInflight?: number;
+  maxEntriesPerMessage?: number;
+  /**
+   * Ticks of clock drift between nodes the lease must tolerate: a leader serves lease reads
+   * only while a quorum was heard from within (electionTick - leaseDriftTicks) ticks.
+   */
+  leaseDriftTicks?: number;
+  /** Restored state after a restart. */
+  hardState?: HardState;
+  entries?: Entry[];
+  snapshot?: SnapshotMeta;
+  applied?: number;
+}
+
+export class NotLeaderError extends ShoalError {
+  constructor(readonly leader: NodeId) {
+    super('NotLeader', `not the leader (leader: ${leader})`, 'server');
+  }
+}
+
+export class ProposalDroppedError extends ShoalError {
+  constructor(reason: string) {
+    super('ProposalDropped', reason, 'server');
+  }
+}
+
+interface PendingRead {
+  requestId: number;
+  index: number;
+  acks: Set<NodeId>;
+}
+
+export class RaftNode {
+  readonly id: NodeId;
+  term = 0;
+  vote: NodeId = NONE;
+  role: Role = 'follower';
+  leader: NodeId = NONE;
+  readonly log: RaftLog;
+  membership: Membership;
+  private progress = new Map<NodeId, Progress>();
+  private votes = new Map<NodeId, boolean>();
+  private messages: Message[] = [];
+  private readStates: ReadState[] = [];
+  private pendingReads: PendingRead[] = [];
+  /** ReadIndex requests waiting for the leader's first commit in its term. */
+  private deferredReads: number[] = [];
+  private electionElapsed = 0;
+  private heartbeatElapsed = 0;
+  private randomizedElectionTimeout = 0;
+  private ticks = 0;
+  private lastContact = new Map<NodeId, number>();
+  private leadTransferee: NodeId = NONE;
+  private pendingConfigIndex = 0;
+  /** Committed configuration entries are applied up to here. */
+  private appliedConfigIndex = 0;
+  private latestSnapshot: Snapshot | undefined;
+  private previousHardState: HardState;
+  private readonly electionTick: number;
+  private readonly heartbeatTick: number;
+  private readonly random: Random;
+  private readonly preVote: boolean;
+  private readonly checkQuorum: boolean;
+  private readonly maxInflight: number;
+  private readonly maxEntriesPerMessage: number;
+  private readonly leaseDriftTicks: number;
+
+  constructor(config: RaftConfig) {
+    assert(config.id !== NONE, 'node id 0 is reserved');
+    assert(config.heartbeatTick > 0 && config.electionTick > config.heartbeatTick, 'electionTick must exceed heartbeatTick');
+    this.id = config.id;
+    this.electionTick = config.electionTick;
+    this.heartbeatTick = config.heartbeatTick;
+    this.random = config.random;
+    this.preVote = config.preVote ?? true;
+    this.checkQuorum = config.checkQuorum ?? true;
+    this.maxInflight = config.maxInflight ?? 256;
+    this.maxEntriesPerMessage = config.maxEntriesPerMessage ?? 64;
+    this.leaseDriftTicks = config.leaseDriftTicks ?? 2;
+    this.log = new RaftLog(config.snapshot, config.entries ?? [], config.hardState?.commit ?? 0);
+    if (config.applied !== undefined) this.log.applied = Math.max(this.log.applied, Math.min(config.applied, this.log.committed));
+    this.membership = config.snapshot?.membership ?? config.membership;
+    for (const entry of config.entries ?? []) {
+      if (entry.type === 'config' && entry.index <= this.log.committed && entry.config) this.membership = applyChange(this.membership, entry.config);
+    }
+    this.appliedConfigIndex = this.log.committed;
+    this.term = config.hardState?.term ?? 0;
+    this.vote = config.hardState?.vote ?? NONE;
+    this.previousHardState = this.hardState();
+    this.becomeFollower(this.term, NONE);
+  }
+
+  // ---- inputs ----
+
+  tick(): void {
+    this.ticks++;
+    if (this.role === 'leader') return this.tickHeartbeat();
+    this.electionElapsed++;
+    if (this.promotable() && this.electionElapsed >= this.randomizedElectionTimeout) {
+      this.electionElapsed = 0;
+      this.campaign(this.preVote ? 'preVote' : 'election');
+    }
+  }
+
+  propose(data: Uint8Array): number {
+    if (this.role !== 'leader') throw new NotLeaderError(this.leader);
+    if (this.leadTransferee !== NONE) throw new ProposalDroppedError('leadership transfer in progress');
+    return this.appendEntry({ type: 'normal', data });
+  }
+
+  proposeConfigChange(change: ConfigChange): number {
+    if (this.role !== 'leader') throw new NotLeaderError(this.leader);
+    if (this.pendingConfigIndex > this.log.committed) throw new ProposalDroppedError('a configuration change is already pending');
+    if (this.log.term(this.log.committed) !== this.term) throw new ProposalDroppedError('the leader has not committed an entry in its term yet');
+    const index = this.appendEntry({ type: 'config', data: null, config: change });
+    this.pendingConfigIndex = index;
+    return index;
+  }
+
+  /** Requests a linearizable read point; answered in a later ready() as a ReadState. */
+  readIndex(requestId: number): void {
+    if (this.role !== 'leader') throw new NotLeaderError(this.leader);
+    if (this.log.term(this.log.committed) !== this.term) {
+      this.deferredReads.push(requestId);
+      return;
+    }
+    this.startRead(requestId);
+  }
+
+  /**
+   * A read point without a message round, valid while the leader's lease holds: a quorum was
+   * heard from within (electionTick - leaseDriftTicks) ticks, so (with check-quorum, under which
+   * followers refuse votes for an election timeout after hearing from the leader) no other leader
+   * can have been elected, provided clocks drift by less than leaseDriftTicks per election
+   * timeout. Returns undefined when the lease cannot be used.
+   */
+  leaseRead(): number | undefined {
+    if (this.role !== 'leader' || !this.checkQuorum || this.log.term(this.log.committed) !== this.term) return undefined;
+    const window = this.electionTick - this.leaseDriftTicks;
+    const recent = this.membership.voters.filter((voter) => voter === this.id || this.ticks - (this.lastContact.get(voter) ?? -Infinity) < window);
+    return recent.length * 2 > this.membership.voters.length ? this.log.committed : undefined;
+  }
+
+  transferLeadership(to: NodeId): void {
+    if (this.role !== 'leader' || to === this.id || !this.membership.voters.includes(to)) return;
+    this.leadTransferee = to;
+    this.electionElapsed = 0;
+    const progress = this.progress.get(to) as Progress;
+    if (progress.match === this.log.lastIndex()) this.send({ type: 'timeoutNow', to, term: this.term });
+    else this.sendAppend(to);
+  }
+
+  /** The driver has a snapshot of the state machine at `index` (<= applied): compact the log. */
+  compact(index: number, data: Uint8Array): void {
+    const term = this.log.term(index);
+    assert(term !== undefined, `no entry at ${index} to snapshot`);
+    this.latestSnapshot = { meta: { index, term, membership: this.membershipAt(index) }, data };
+    this.log.compact(index);
+  }
+
+  step(message: Message): void {
+    if (message.term > this.term) {
+      const campaign = message.type === 'vote' || message.type === 'preVote';
+      const forced = message.context === FORCED_CAMPAIGN;
+      if (campaign && this.checkQuorum && this.leader !== NONE && this.electionElapsed < this.electionTick && !forced) return; // in lease
+      if (message.type === 'preVote' || (message.type === 'preVoteResponse' && !message.reject)) {
+        // Pre-votes never change terms.
+      } else {
+        const leaderMessage = message.type === 'append' || message.type === 'heartbeat' || message.type === 'snapshot';
+        this.becomeFollower(message.term, leaderMessage ? message.from : NONE);
+      }
+    } else if (message.term < this.term) {
+      if ((this.checkQuorum || this.preVote) && (message.type === 'append' || message.type === 'heartbeat')) {
+        this.send({ type: 'appendResponse', to: message.from, term: this.term });
+      } else if (message.type === 'preVote') {
+        this.send({ type: 'preVoteResponse', to: message.from, term: this.term, reject: true });
+      }
+      return;
+    }
+    if (message.type === 'vote' || message.type === 'preVote') return this.handleVoteRequest(message);
+    switch (this.role) {
+      case 'leader':
+        return this.stepLeader(message);
+      case 'candidate':
+      case 'preCandidate':
+        return this.stepCandidate(message);
+      default:
+        return this.stepFollower(message);
+    }
+  }
+
+  // ---- outputs ----
+
+  hasReady(): boolean {
+    return (
+      this.messages.length > 0 ||
+      this.readStates.length > 0 ||
+      this.log.pendingSnapshot !== undefined ||
+      this.log.unstableEntries().length > 0 ||
+      this.log.committed > this.log.applied ||
+      !sameHardState(this.hardState(), this.previousHardState)
+    );
+  }
+
+  ready(): Ready {
+    const hardState = this.hardState();
+    return {
+      ...(sameHardState(hardState, this.previousHardState) ? {} : { hardState }),
+      entries: this.log.unstableEntries(),
+      ...(this.log.pendingSnapshot ? { snapshot: this.log.pendingSnapshot } : {}),
+      committedEntries: this.log.nextCommittedEntries(),
+      messages: [...this.messages],
+      readStates: [...this.readStates],
+      leader: this.leader,
+      role: this.role,
+    };
+  }
+
+  advance(ready: Ready): void {
+    if (ready.hardState) this.previousHardState = ready.hardState;
+    const lastEntry = ready.entries[ready.entries.length - 1];
+    if (lastEntry && this.log.term(lastEntry.index) === lastEntry.term) this.log.stabled = Math.max(this.log.stabled, lastEntry.index);
+    if (ready.snapshot && this.log.pendingSnapshot === ready.snapshot) this.log.pendingSnapshot = undefined;
+    const lastApplied = ready.committedEntries[ready.committedEntries.length - 1];
+    if (lastApplied) this.log.applied = Math.max(this.log.applied, lastApplied.index);
+    this.messages.splice(0, ready.messages.length);
+    this.readStates.splice(0, ready.readStates.length);
+  }
+
+  hardState(): HardState {
+    return { term: this.term, vote: this.vote, commit: this.log.committed };
+  }
+
+  // ---- roles ----
+
+  private becomeFollower(term: number, leader: NodeId): void {
+    if (term !== this.term) {
+      this.term = term;
+      this.vote = NONE;
+    }
+    this.role = 'follower';
+    this.leader = leader;
+    this.reset();
+  }
+
+  private becomePreCandidate(): void {
+    this.role = 'preCandidate';
+    this.votes = new Map();
+    this.leader = NONE;
+  }
+
+  private becomeCandidate(): void {
+    this.reset();
+    this.term++;
+    this.vote = this.id;
+    this.role = 'candidate';
+  }
+
+  private becomeLeader(): void {
+    this.reset();
+    this.role = 'leader';
+    this.leader = this.id;
+    for (const peer of this.peers()) this.progress.set(peer, new Progress(this.log.lastIndex() + 1));
+    this.appendEntry({ type: 'normal', data: null });
+  }
+
+  private reset(): void {
+    this.electionElapsed = 0;
+    this.heartbeatElapsed = 0;
+    this.randomizedElectionTimeout = this.electionTick + this.random.int(this.electionTick);
+    this.votes = new Map();
+    this.progress = new Map();
+    this.leadTransferee = NONE;
+    this.pendingReads = [];
+    this.deferredReads = [];
+    this.lastContact = new Map();
+  }
+
+  private promotable(): boolean {
+    return this.membership.voters.includes(this.id);
+  }
+
+  /** 'transfer' campaigns (after timeoutNow) skip the pre-vote and are granted inside leases. */
+  private campaign(kind: 'preVote' | 'election' | 'transfer'): void {
+    if (kind === 'preVote') {
+      this.becomePreCandidate();
+      this.collectVote(this.id, true, 'preVote', this.term + 1);
+      return;
+    }
+    this.becomeCandidate();
+    this.collectVote(this.id, true, 'vote', this.term, kind === 'transfer');
+  }
+
+  /** Records a vote (our own to begin with) and asks the other voters when starting. */
+  private collectVote(from: NodeId, granted: boolean, kind: 'vote' | 'preVote', term: number, forced = false): void {
+    this.votes.set(from, granted);
+    if (from === this.id) {
+      for (const voter of this.membership.voters) {
+        if (voter === this.id) continue;
+        this.send({ type: kind, to: voter, term, index: this.log.lastIndex(), logTerm: this.log.lastTerm(), ...(forced ? { context: FORCED_CAMPAIGN } : {}) });
+      }
+    }
+    const granted_ = this.membership.voters.filter((voter) => this.votes.get(voter) === true).length;
+    const rejected = this.membership.voters.filter((voter) => this.votes.get(voter) === false).length;
+    const quorum = Math.floor(this.membership.voters.length / 2) + 1;
+    if (granted_ >= quorum) {
+      if (kind === 'preVote') this.campaign('election');
+      else this.becomeLeader();
+    } else if (rejected >= quorum) {
+      this.becomeFollower(this.term, NONE);
+    }
+  }
+
+  private handleVoteRequest(message: Message): void {
+    const preVote = message.type === 'preVote';
+    const canVote = this.vote === message.from || (this.vote === NONE && this.leader === NONE) || (preVote && message.term > this.term);
+    const granted = canVote && this.log.isUpToDate(message.index ?? 0, message.logTerm ?? 0);
+    const responseType = preVote ? 'preVoteResponse' : 'voteResponse';
+    // A granted pre-vote answers with the term the candidate asked for; everything else with ours.
+    this.send({ type: responseType, to: message.from, term: granted && preVote ? (message.term as number) : this.term, reject: !granted });
+    if (granted && !preVote) {
+      this.electionElapsed = 0;
+      this.vote = message.from;
+    }
+  }
+
+  private stepCandidate(message: Message): void {
+    switch (message.type) {
+      case 'append':
+      case 'heartbeat':
+      case 'snapshot':
+        this.becomeFollower(message.term, message.from);
+        return this.stepFollower(message);
+      case 'preVoteResponse':
+        if (this.role === 'preCandidate') this.collectVote(message.from, !message.reject, 'preVote', this.term + 1);
+        return;
+      case 'voteResponse':
+        if (this.role === 'candidate') this.collectVote(message.from, !message.reject, 'vote', this.term);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private stepFollower(message: Message): void {
+    switch (message.type) {
+      case 'append': {
+        this.electionElapsed = 0;
+        this.leader = message.from;
+        const prevIndex = message.index as number;
+        if (prevIndex < this.log.committed) {
+          this.send({ type: 'appendResponse', to: message.from, term: this.term, index: this.log.committed });
+          return;
+        }
+        const last = this.log.maybeAppend(prevIndex, message.logTerm as number, message.commit ?? 0, message.entries ?? []);
+        this.applyCommittedConfigs();
+        if (last === undefined) {
+          this.send({ type: 'appendResponse', to: message.from, term: this.term, index: prevIndex, reject: true, rejectHint: this.log.lastIndex() });
+        } else {
+          this.send({ type: 'appendResponse', to: message.from, term: this.term, index: last });
+        }
+        return;
+      }
+      case 'heartbeat':
+        this.electionElapsed = 0;
+        this.leader = message.from;
+        this.log.commitTo(Math.min(message.commit ?? 0, this.log.lastIndex()));
+        this.applyCommittedConfigs();
+        this.send({ type: 'heartbeatResponse', to: message.from, term: this.term, ...(message.context !== undefined ? { context: message.context } : {}) });
+        return;
+      case 'snapshot': {
+        this.electionElapsed = 0;
+        this.leader = message.from;
+        const snapshot = message.snapshot as Snapshot;
+        if (snapshot.meta.index <= this.log.committed) {
+          this.send({ type: 'appendResponse', to: message.from, term: this.term, index: this.log.committed });
+          return;
+        }
+        if (this.log.matchTerm(snapshot.meta.index, snapshot.meta.term)) {
+          // We already hold the snapshot's entries: just commit up to it.
+          this.log.commitTo(snapshot.meta.index);
+          this.applyCommittedConfigs();
+        } else {
+          this.log.restore(snapshot);
+          this.membership = snapshot.meta.membership;
+          this.appliedConfigIndex = snapshot.meta.index;
+        }
+        this.send({ type: 'appendResponse', to: message.from, term: this.term, index: this.log.lastIndex() });
+        return;
+      }
+      case 'timeoutNow':
+        if (this.promotable()) this.campaign('transfer');
+        return;
+      default:
+        return;
+    }
+  }
+
+  private stepLeader(message: Message): void {
+    const progress = this.progress.get(message.from);
+    if (!progress) return;
+    progress.recentActive = true;
+    this.lastContact.set(message.from, this.ticks);
+    switch (message.type) {
+      case 'appendResponse': {
+        const index = message.index ?? 0;
+        if (message.reject) {
+          if (progress.maybeDecrease(index, message.rejectHint ?? 0)) this.sendAppend(message.from);
+          return;
+        }
+        if (!progress.maybeUpdate(index)) return;
+        if (progress.state === 'probe') progress.becomeReplicate();
+        else if (progress.state === 'snapshot' && progress.match >= progress.pendingSnapshot) progress.becomeProbe();
+        if (this.maybeCommit()) this.broadcastAppend();
+        else if (progress.next <= this.log.lastIndex()) this.sendAppend(message.from);
+        if (message.from === this.leadTransferee && progress.match === this.log.lastIndex()) {
+          this.send({ type: 'timeoutNow', to: message.from, term: this.term });
+        }
+        return;
+      }
+      case 'heartbeatResponse':
+        progress.probeSent = false;
+        if (progress.match < this.log.lastIndex()) this.sendAppend(message.from);
+        if (message.context !== undefined) this.acknowledgeRead(message.context, message.from);
+        return;
+      default:
+        return;
+    }
+  }
+
+  // ---- leader machinery ----
+
+  private appendEntry(entry: Omit<Entry, 'term' | 'index'>): number {
+    const index = this.log.lastIndex() + 1;
+    this.log.append([{ ...entry, term: this.term, index }]);
+    (this.progress.get(this.id) as Progress).maybeUpdate(index);
+    this.maybeCommit();
+    this.broadcastAppend();
+    return index;
+  }
+
+  /** Commits the highest index on a quorum, but only an entry of the current term (§5.4.2). */
+  private maybeCommit(): boolean {
+    const matches = this.membership.voters.map((voter) => this.progress.get(voter)?.match ?? 0);
+    const index = quorumMatch(matches);
+    if (index > this.log.committed && this.log.term(index) === this.term) {
+      this.log.commitTo(index);
+      this.applyCommittedConfigs();
+      this.releaseDeferredReads();
+      return true;
+    }
+    return false;
+  }
+
+  private broadcastAppend(): void {
+    for (const peer of this.progress.keys()) if (peer !== this.id) this.sendAppend(peer);
+  }
+
+  private sendAppend(to: NodeId): void {
+    const progress = this.progress.get(to);
+    if (!progress || progress.isPaused(this.maxInflight)) return;
+    const prevIndex = progress.next - 1;
+    const prevTerm = this.log.term(prevIndex);
+    const entries = this.log.slice(progress.next, this.log.lastIndex(), this.maxEntriesPerMessage);
+    if (prevTerm === undefined || entries === undefined) {
+      if (!this.latestSnapshot) return;
+      progress.becomeSnapshot(this.latestSnapshot.meta.index);
+      this.send({ type: 'snapshot', to, term: this.term, snapshot: this.latestSnapshot });
+      return;
+    }
+    this.send({ type: 'append', to, term: this.term, index: prevIndex, logTerm: prevTerm, entries, commit: this.log.committed });
+    const last = entries[entries.length - 1];
+    if (progress.state === 'replicate' && last) {
+      progress.next = last.index + 1;
+      progress.inflight.push(last.index);
+    } else if (progress.state === 'probe') {
+      progress.probeSent = true;
+    }
+  }
+
+  private tickHeartbeat(): void {
+    this.heartbeatElapsed++;
+    this.electionElapsed++;
+    if (this.electionElapsed >= this.electionTick) {
+      this.electionElapsed = 0;
+      if (this.leadTransferee !== NONE) this.leadTransferee = NONE; // transfer timed out
+      if (this.checkQuorum && !this.quorumActive()) return this.becomeFollower(this.term, NONE);
+    }
+    if (this.heartbeatElapsed >= this.heartbeatTick) {
+      this.heartbeatElapsed = 0;
+      this.broadcastHeartbeat(undefined);
+    }
+  }
+
+  private quorumActive(): boolean {
+    let active = 0;
+    for (const voter of this.membership.voters) {
+      const progress = this.progress.get(voter);
+      if (voter === this.id || progress?.recentActive) active++;
+      if (progress && voter !== this.id) progress.recentActive = false;
+    }
+    return active * 2 > this.membership.voters.length;
+  }
+
+  private broadcastHeartbeat(context: number | undefined): void {
+    for (const [peer, progress] of this.progress) {
+      if (peer === this.id) continue;
+      this.send({ type: 'heartbeat', to: peer, term: this.term, commit: Math.min(progress.match, this.log.committed), ...(context !== undefined ? { context } : {}) });
+    }
+  }
+
+  private startRead(requestId: number): void {
+    if (this.membership.voters.length === 1) {
+      this.readStates.push({ index: this.log.committed, requestId });
+      return;
+    }
+    this.pendingReads.push({ requestId, index: this.log.committed, acks: new Set([this.id]) });
+    this.broadcastHeartbeat(requestId);
+  }
+
+  private releaseDeferredReads(): void {
+    if (this.log.term(this.log.committed) !== this.term) return;
+    for (const requestId of this.deferredReads.splice(0)) this.startRead(requestId);
+  }
+
+  private acknowledgeRead(requestId: number, from: NodeId): void {
+    const position = this.pendingReads.findIndex((read) => read.requestId === requestId);
+    if (position === -1) return;
+    const read = this.pendingReads[position] as PendingRead;
+    if (this.membership.voters.includes(from)) read.acks.add(from);
+    if (read.acks.size * 2 <= this.membership.voters.length) return;
+    // A quorum confirmed leadership at this round: it and every earlier round are safe.
+    for (const released of this.pendingReads.splice(0, position + 1)) this.readStates.push({ index: released.index, requestId: released.requestId });
+  }
+
+  // ---- membership ----
+
+  private applyCommittedConfigs(): void {
+    const from = Math.max(this.log.snapshotIndex + 1, this.appliedConfigIndex + 1);
+    for (let index = from; index <= this.log.committed; index++) {
+      const entry = this.log.slice(index, index, 1)?.[0];
+      if (entry?.type === 'config' && entry.config) this.applyConfigChange(entry.config);
+    }
+    this.appliedConfigIndex = Math.max(this.appliedConfigIndex, this.log.committed);
+  }
+
+  private applyConfigChange(change: ConfigChange): void {
+    this.membership = applyChange(this.membership, change);
+    if (this.role !== 'leader') return;
+    if (change.kind === 'addLearner' && !this.progress.has(change.node)) {
+      this.progress.set(change.node, new Progress(this.log.lastIndex() + 1));
+      this.sendAppend(change.node);
+    }
+    if (change.kind === 'remove') {
+      if (change.node === this.id) return this.becomeFollower(this.term, NONE);
+      this.progress.delete(change.node);
+      if (this.maybeCommit()) this.broadcastAppend();
+    }
+  }
+
+  private membershipAt(index: number): Membership {
+    void index;
+    return { voters: [...this.membership.voters], learners: [...this.membership.learners] };
+  }
+
+  private peers(): NodeId[] {
+    return [...this.membership.voters, ...this.membership.learners];
+  }
+
+  private send(message: Omit<Message, 'from'>): void {
+    this.messages.push({ ...message, from: this.id } as Message);
+  }
+}
+
+/** Marks vote requests of a leadership transfer, which followers grant even inside a lease. */
+const FORCED_CAMPAIGN = -1;
+
+function applyChange(membership: Membership, change: ConfigChange): Membership {
+  const voters = membership.voters.filter((node) => node !== change.node);
+  const learners = membership.learners.filter((node) => node !== change.node);
+  if (change.kind === 'addLearner') learners.push(change.node);
+  if (change.kind === 'promote') voters.push(change.node);
+  return { voters: voters.sort((a, b) => a - b), learners: learners.sort((a, b) => a - b) };
+}
+
+function sameHardState(a: HardState, b: HardState): boolean {
+  return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
+}

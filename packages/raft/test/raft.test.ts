@@ -1,0 +1,207 @@
+import { describe, expect, it } from 'vitest';
+import { SeededRandom } from '@shoal/base';
+import { NotLeaderError, RaftNode, type Message } from '@shoal/raft';
+import { Cluster } from './cluster.js';
+
+const encode = (text: string) => new TextEncoder().encode(text);
+
+describe('leader election', () => {
+  it('elects one leader, and every node applies the same entries in the same order', () => {
+    const cluster = new Cluster([1, 2, 3]);
+    const leader = cluster.electLeader();
+    expect([1, 2, 3].filter((id) => cluster.node(id).role === 'leader')).toEqual([leader]);
+    for (const text of ['a', 'b', 'c']) cluster.propose(text);
+    cluster.tick(3);
+    for (const id of [1, 2, 3]) expect(cluster.applied.get(id)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('restricts votes to candidates with up-to-date logs (§5.4.1)', () => {
+    const cluster = new Cluster([1, 2, 3]);
+    const leader = cluster.electLeader();
+    const [behind, ahead] = [1, 2, 3].filter((id) => id !== leader) as [number, number];
+    cluster.isolate(behind);
+    cluster.propose('only-on-two');
+    cluster.heal();
+    // The node that missed the entry asks for votes directly; both others refuse.
+    const candidate = cluster.node(behind);
+    const vote: Message = { type: 'vote', from: behind, to: ahead, term: candidate.term + 1, index: candidate.log.lastIndex(), logTerm: candidate.log.lastTerm() };
+    const voter = new RaftNode({ id: ahead, membership: { voters: [1, 2, 3], learners: [] }, electionTick: 10, heartbeatTick: 2, random: new SeededRandom(1), entries: cluster.persisted.get(ahead)!.entries, hardState: cluster.persisted.get(ahead)!.hardState!, checkQuorum: false });
+    voter.step(vote);
+    expect(voter.ready().messages).toEqual([expect.objectContaining({ type: 'voteResponse', to: behind, reject: true })]);
+  });
+
+  it('with pre-vote, a partitioned node does not disrupt the leader when it returns', () => {
+    const cluster = new Cluster([1, 2, 3]);
+    const leader = cluster.electLeader();
+    const term = cluster.node(leader).term;
+    const loner = [1, 2, 3].find((id) => id !== leader) as number;
+    cluster.isolate(loner);
+    cluster.tick(100);
+    expect(cluster.node(loner).term).toBe(term); // pre-votes never won, so its term did not grow
+    cluster.heal();
+    cluster.tick(20);
+    expect([cluster.leader(), cluster.node(leader).term]).toEqual([leader, term]);
+  });
+
+  it('with check-quorum, an isolated leader steps down and the majority elects another', () => {
+    const cluster = new Cluster([1, 2, 3]);
+    const first = cluster.electLeader();
+    cluster.isolate(first);
+    cluster.node(first).propose(encode('lost'));
+    cluster.tick(40);
+    expect(cluster.node(first).role).not.toBe('leader');
+    const second = cluster.leader();
+    expect(second !== undefined && second !== first).toBe(true);
+    // What the old leader accepted alone is never committed; the majority's log wins.
+    cluster.heal();
+    cluster.propose('after-heal');
+    cluster.tick(10);
+    for (const id of [1, 2, 3]) expect(cluster.applied.get(id)).toEqual(['after-heal']);
+  });
+});
+
+describe('commitment (§5.4.2, Figure 8)', () => {
+  it('never commits an entry of an earlier term by counting replicas', () => {
+    // Node 1 holds an uncommitted entry of term 2 at index 2, also on node 2; it is elected in term 4.
+    const entries = [
+      { term: 1, index: 1, type: 'normal' as const, data: encode('one') },
+      { term: 2, index: 2, type: 'normal' as const, data: encode('two') },
+    ];
+    const node = new RaftNode({ id: 1, membership: { voters: [1, 2, 3, 4, 5], learners: [] }, electionTick: 10, heartbeatTick: 2, random: new SeededRandom(3), entries, hardState: { term: 3, vote: 0, commit: 1 }, preVote: false });
+    for (let i = 0; i < 30 && node.role !== 'candidate'; i++) node.tick();
+    expect(node.role).toBe('candidate');
+    for (const voter of [2, 3]) node.step({ type: 'voteResponse', from: voter, to: 1, term: node.term });
+    expect(node.role).toBe('leader');
+    const term = node.term;
+    expect(node.log.term(3)).toBe(term); // the new leader's no-op
+    // Nodes 2 and 3 acknowledge index 2 only: a majority holds it, but it is from term 2.
+    node.step({ type: 'appendResponse', from: 2, to: 1, term, index: 2 });
+    node.step({ type: 'appendResponse', from: 3, to: 1, term, index: 2 });
+    expect(node.log.committed).toBe(1);
+    // Once the current-term entry is on a majority, it commits, and index 2 with it.
+    node.step({ type: 'appendResponse', from: 2, to: 1, term, index: 3 });
+    node.step({ type: 'appendResponse', from: 3, to: 1, term, index: 3 });
+    expect(node.log.committed).toBe(3);
+  });
+});
+
+describe('replication and catch-up', () => {
+  it('brings a restarted node up to date by probing, then by snapshot after compaction', () => {
+    const cluster = new Cluster([1, 2, 3]);
+    const leader = cluster.electLeader();
+    const lagging = [1, 2, 3].find((id) => id !== leader) as number;
+    cluster.crash(lagging);
+    for (let i = 0; i < 20; i++) cluster.propose(`e${i}`);
+    cluster.restart(lagging);
+    cluster.tick(5);
+    expect(cluster.applied.get(lagging)).toEqual(cluster.applied.get(leader));
+
+    cluster.crash(lagging);
+    for (let i = 20; i < 40; i++) cluster.propose(`e${i}`);
+    const leaderNode = cluster.node(leader);
+    leaderNode.compact(leaderNode.log.applied, encode(JSON.stringify(cluster.applied.get(leader))));
+    cluster.restart(lagging);
+    cluster.tick(5);
+    expect(cluster.delivered.some((message) => message.type === 'snapshot' && message.to === lagging)).toBe(true);
+    expect(cluster.applied.get(lagging)).toEqual(Array.from({ length: 40 }, (_, i) => `e${i}`));
+  });
+
+  it('pipelines appends up to the inflight limit and batches entries per message', () => {
+    const cluster = new Cluster([1, 2, 3], 1, { maxInflight: 4, maxEntriesPerMessage: 8 });
+    const leader = cluster.electLeader();
+    cluster.delivered = [];
+    const node = cluster.node(leader);
+    for (let i = 0; i < 40; i++) node.propose(encode(`p${i}`));
+    const sent = node.ready().messages.filter((message) => message.type === 'append');
+    // Each follower gets at most 4 appends in flight, of at most 8 entries each.
+    for (const follower of [1, 2, 3].filter((id) => id !== leader)) {
+      const toFollower = sent.filter((message) => message.to === follower);
+      expect(toFollower.length).toBeLessThanOrEqual(4);
+      for (const message of toFollower) expect(message.entries!.length).toBeLessThanOrEqual(8);
+    }
+    cluster.stabilize();
+    cluster.tick(5);
+    for (const id of [1, 2, 3]) expect(cluster.applied.get(id)).toHaveLength(40);
+  });
+
+  it('keeps acknowledged entries across a restart of every node', () => {
+    const cluster = new Cluster([1, 2, 3]);
+    cluster.electLeader();
+    for (const text of ['x', 'y']) cluster.propose(text);
+    cluster.tick(3);
+    for (const id of [1, 2, 3]) cluster.crash(id);
+    for (const id of [1, 2, 3]) cluster.restart(id);
+    cluster.electLeader();
+    cluster.propose('z');
+    cluster.tick(3);
+    for (const id of [1, 2, 3]) expect(cluster.applied.get(id)).toEqual(['x', 'y', 'z']);
+  });
+});
+
+describe('membership changes', () => {
+  it('adds a learner that catches up, promotes it, and it then counts toward quorums', () => {
+    const cluster = new Cluster([1, 2, 3]);
+    const leader = cluster.electLeader();
+    cluster.propose('before');
+    cluster.add(4, { voters: [1, 2, 3], learners: [] });
+    cluster.node(leader).proposeConfigChange({ kind: 'addLearner', node: 4 });
+    cluster.stabilize();
+    cluster.tick(3);
+    expect(cluster.applied.get(4)).toEqual(['before']);
+    expect(cluster.node(leader).membership).toEqual({ voters: [1, 2, 3], learners: [4] });
+    cluster.node(leader).proposeConfigChange({ kind: 'promote', node: 4 });
+    cluster.stabilize();
+    cluster.tick(3);
+    expect(cluster.node(leader).membership).toEqual({ voters: [1, 2, 3, 4], learners: [] });
+    // With 4 voters, two failures stop commitment: a quorum is 3.
+    const others = [1, 2, 3].filter((id) => id !== leader) as [number, number];
+    cluster.crash(others[0]);
+    cluster.crash(others[1]);
+    const index = cluster.node(leader).propose(encode('needs-three'));
+    cluster.tick(2);
+    expect(cluster.node(leader).log.committed).toBeLessThan(index);
+  });
+
+  it('allows one pending change at a time, and a removed leader steps down', () => {
+    const cluster = new Cluster([1, 2, 3]);
+    const leader = cluster.electLeader();
+    cluster.tick(2);
+    const node = cluster.node(leader);
+    node.proposeConfigChange({ kind: 'remove', node: leader });
+    expect(() => node.proposeConfigChange({ kind: 'addLearner', node: 9 })).toThrow('a configuration change is already pending');
+    cluster.stabilize();
+    expect(node.role).toBe('follower');
+    const next = cluster.electLeader();
+    expect(next).not.toBe(leader);
+    expect(cluster.node(next).membership.voters).toEqual([1, 2, 3].filter((id) => id !== leader));
+  });
+});
+
+describe('leadership transfer and reads', () => {
+  it('transfers leadership to an up-to-date follower', () => {
+    const cluster = new Cluster([1, 2, 3]);
+    const leader = cluster.electLeader();
+    const target = [1, 2, 3].find((id) => id !== leader) as number;
+    cluster.propose('x');
+    cluster.node(leader).transferLeadership(target);
+    cluster.stabilize();
+    expect(cluster.leader()).toBe(target);
+    expect(() => cluster.node(leader).propose(encode('y'))).toThrow(NotLeaderError);
+  });
+
+  it('answers ReadIndex after a quorum confirms leadership, and lease reads while the lease holds', () => {
+    const cluster = new Cluster([1, 2, 3]);
+    const leader = cluster.electLeader();
+    cluster.propose('x');
+    const node = cluster.node(leader);
+    node.readIndex(7);
+    expect(node.ready().readStates).toEqual([]);
+    cluster.stabilize();
+    expect(cluster.readStates.get(leader)).toEqual([{ index: node.log.committed, requestId: 7 }]);
+    cluster.tick(2);
+    expect(node.leaseRead()).toBe(node.log.committed);
+    for (const id of [1, 2, 3].filter((other) => other !== leader)) cluster.crash(id);
+    cluster.tick(12);
+    expect(node.leaseRead()).toBeUndefined();
+  });
+});
