@@ -43,6 +43,13 @@ export interface RaftConfig {
    * only while a quorum was heard from within (electionTick - leaseDriftTicks) ticks.
    */
   leaseDriftTicks?: number;
+  /**
+   * Simulation only: deliberately break the commit rule (commit a previous-term entry by
+   * counting replicas, which Figure 8 shows unsafe) so that the simulator can prove it notices.
+   * Like the paper's Figure 8, the broken leader also appends no entry of its own on election
+   * (that entry would otherwise mask the bug in all but very rare schedules).
+   */
+  unsafeCommitPreviousTermForTesting?: boolean;
   /** Restored state after a restart. */
   hardState?: HardState;
   entries?: Entry[];
@@ -102,6 +109,7 @@ export class RaftNode {
   private readonly maxInflight: number;
   private readonly maxEntriesPerMessage: number;
   private readonly leaseDriftTicks: number;
+  private readonly unsafeCommitPreviousTerm: boolean;
 
   constructor(config: RaftConfig) {
     assert(config.id !== NONE, 'node id 0 is reserved');
@@ -115,6 +123,7 @@ export class RaftNode {
     this.maxInflight = config.maxInflight ?? 256;
     this.maxEntriesPerMessage = config.maxEntriesPerMessage ?? 64;
     this.leaseDriftTicks = config.leaseDriftTicks ?? 2;
+    this.unsafeCommitPreviousTerm = config.unsafeCommitPreviousTermForTesting === true;
     this.log = new RaftLog(config.snapshot, config.entries ?? [], config.hardState?.commit ?? 0);
     if (config.applied !== undefined) this.log.applied = Math.max(this.log.applied, Math.min(config.applied, this.log.committed));
     this.membership = config.snapshot?.membership ?? config.membership;
@@ -190,6 +199,7 @@ export class RaftNode {
 
   /** The driver has a snapshot of the state machine at `index` (<= applied): compact the log. */
   compact(index: number, data: Uint8Array): void {
+    if (index <= this.log.snapshotIndex) return; // already compacted past it (a newer snapshot arrived)
     const term = this.log.term(index);
     assert(term !== undefined, `no entry at ${index} to snapshot`);
     this.latestSnapshot = { meta: { index, term, membership: this.membershipAt(index) }, data };
@@ -299,7 +309,7 @@ export class RaftNode {
     this.role = 'leader';
     this.leader = this.id;
     for (const peer of this.peers()) this.progress.set(peer, new Progress(this.log.lastIndex() + 1));
-    this.appendEntry({ type: 'normal', data: null });
+    if (!this.unsafeCommitPreviousTerm) this.appendEntry({ type: 'normal', data: null });
   }
 
   private reset(): void {
@@ -481,7 +491,7 @@ export class RaftNode {
   private maybeCommit(): boolean {
     const matches = this.membership.voters.map((voter) => this.progress.get(voter)?.match ?? 0);
     const index = quorumMatch(matches);
-    if (index > this.log.committed && this.log.term(index) === this.term) {
+    if (index > this.log.committed && (this.log.term(index) === this.term || this.unsafeCommitPreviousTerm)) {
       this.log.commitTo(index);
       this.applyCommittedConfigs();
       this.releaseDeferredReads();

@@ -1,0 +1,41 @@
+import type { KvInput, KvOutput } from '@shoal/linearizability';
+
+/** The replicated key-value register the simulation runs on Raft: get, put, compare-and-set. */
+export interface KvCommand {
+  client: number;
+  op: number;
+  input: KvInput;
+}
+
+export class KvStateMachine {
+  private values = new Map<string, string>();
+
+  apply(input: KvInput): KvOutput {
+    const current = this.values.get(input.key);
+    switch (input.op) {
+      case 'get':
+        return { value: current };
+      case 'put':
+        this.values.set(input.key, input.value);
+        return {};
+      case 'cas':
+        if (current !== input.expected) return { ok: false };
+        this.values.set(input.key, input.value);
+        return { ok: true };
+    }
+  }
+
+  read(key: string): string | undefined {
+    return this.values.get(key);
+  }
+
+  snapshot(): Uint8Array {
+    return new TextEncoder().encode(JSON.stringify([...this.values]));
+  }
+
+  static restore(data: Uint8Array): KvStateMachine {
+    const machine = new KvStateMachine();
+    machine.values = new Map(JSON.parse(new TextDecoder().decode(data)) as [string, string][]);
+    return machine;
+  }
+}
