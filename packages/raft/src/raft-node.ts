@@ -54,6 +54,8 @@ export interface RaftConfig {
   hardState?: HardState;
   entries?: Entry[];
   snapshot?: SnapshotMeta;
+  /** The persisted snapshot's state-machine data, so that a restarted leader can send it. */
+  snapshotData?: Uint8Array;
   applied?: number;
 }
 
@@ -127,6 +129,7 @@ export class RaftNode {
     this.log = new RaftLog(config.snapshot, config.entries ?? [], config.hardState?.commit ?? 0);
     if (config.applied !== undefined) this.log.applied = Math.max(this.log.applied, Math.min(config.applied, this.log.committed));
     this.membership = config.snapshot?.membership ?? config.membership;
+    if (config.snapshot && config.snapshotData) this.latestSnapshot = { meta: config.snapshot, data: config.snapshotData };
     for (const entry of config.entries ?? []) {
       if (entry.type === 'config' && entry.index <= this.log.committed && entry.config) this.membership = applyChange(this.membership, entry.config);
     }
@@ -195,6 +198,11 @@ export class RaftNode {
     const progress = this.progress.get(to) as Progress;
     if (progress.match === this.log.lastIndex()) this.send({ type: 'timeoutNow', to, term: this.term });
     else this.sendAppend(to);
+  }
+
+  /** The latest snapshot: taken locally by `compact`, installed from a leader, or restored. */
+  snapshot(): Snapshot | undefined {
+    return this.latestSnapshot;
   }
 
   /** The driver has a snapshot of the state machine at `index` (<= applied): compact the log. */
@@ -430,6 +438,7 @@ export class RaftNode {
           this.applyCommittedConfigs();
         } else {
           this.log.restore(snapshot);
+          this.latestSnapshot = snapshot;
           this.membership = snapshot.meta.membership;
           this.appliedConfigIndex = snapshot.meta.index;
         }

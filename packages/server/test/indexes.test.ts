@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SeededRandom } from '@shoal/base';
-import { expectDynamoError, startTestServer, testClient } from '@shoal/testkit';
+import { expectDynamoError, startTestServer, testClient, waitFor } from '@shoal/testkit';
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 let client: DynamoDBClient;
@@ -24,14 +24,6 @@ const song = (artist: string, title: string, album: string | undefined, genre: s
   ...(genre ? { Genre: { S: genre } } : {}),
   Price: { N: price },
 });
-
-async function waitFor(predicate: () => Promise<boolean>, what: string): Promise<void> {
-  for (let attempt = 0; attempt < 2000; attempt++) {
-    if (await predicate()) return;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 beforeAll(async () => {
   server = await startTestServer();

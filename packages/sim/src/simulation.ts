@@ -114,7 +114,7 @@ export function runSimulation(seed: number, options: SimulationOptions): Simulat
       maxEntriesPerMessage: 1 + random.int(4),
       ...(hardState ? { hardState } : {}),
       entries: disk.entries,
-      ...(disk.snapshot ? { snapshot: disk.snapshot.meta, applied: disk.snapshot.meta.index } : {}),
+      ...(disk.snapshot ? { snapshot: disk.snapshot.meta, snapshotData: disk.snapshot.data, applied: disk.snapshot.meta.index } : {}),
       ...(options.variant === 'commitPreviousTerm' ? { unsafeCommitPreviousTermForTesting: true } : {}),
     });
     const machine = disk.snapshot ? KvStateMachine.restore(disk.snapshot.data) : new KvStateMachine();

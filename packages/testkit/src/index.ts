@@ -2,3 +2,4 @@ export { startTestServer, testClient, spawnServerProcess, temporaryDirectory, ty
 export { expectDynamoError } from './errors.js';
 export { RawClient, SIGNED_HEADERS, type RawResponse } from './raw-client.js';
 export { createTable } from './tables.js';
+export { waitFor } from './wait.js';

@@ -1,0 +1,245 @@
+import { ShoalError, SeededRandom, type Random } from '@shoal/base';
+import { NotLeaderError, ProposalDroppedError, RaftNode, type Entry, type Membership, type NodeId, type Ready } from '@shoal/raft';
+import type { StorageEngine, WriteOp } from '@shoal/storage';
+import { GroupLog } from './log-store.js';
+import type { GroupMessage, Transport } from './transport.js';
+
+/** A replicated state machine: applies committed proposals in log order, deterministically. */
+export interface StateMachine {
+  /** Applies one committed proposal; the result goes back to the proposer. */
+  apply(data: Uint8Array, index: number): unknown;
+  snapshot(): Uint8Array;
+  restore(data: Uint8Array): void;
+}
+
+export interface HostOptions {
+  node: NodeId;
+  engine: StorageEngine;
+  transport: Transport;
+  /** Milliseconds per Raft tick (default 50: heartbeats every 100 ms, elections after 0.5-1 s). */
+  tickMs?: number;
+  electionTick?: number;
+  heartbeatTick?: number;
+  /** Applied entries between state-machine snapshots (then the log is compacted). */
+  snapshotEvery?: number;
+  maxInflight?: number;
+  maxEntriesPerMessage?: number;
+  random?: Random;
+}
+
+/** The host closed while a proposal's outcome was still unknown: it may or may not commit. */
+export class HostClosedError extends ShoalError {
+  constructor() {
+    super('HostClosed', 'the Raft host closed before the outcome was known', 'ambiguous');
+  }
+}
+
+interface Waiter<T> {
+  resolve(value: T): void;
+  reject(error: Error): void;
+}
+
+interface Group {
+  id: number;
+  node: RaftNode;
+  log: GroupLog;
+  machine: StateMachine;
+  applied: number;
+  lastSnapshot: number;
+  proposals: Map<number, Waiter<unknown> & { term: number }>;
+  reads: Map<number, Waiter<void>>;
+  /** Reads whose read index is known, waiting for the state machine to apply up to it. */
+  readsAwaitingApply: { index: number; waiter: Waiter<void> }[];
+}
+
+/**
+ * A multi-Raft host: every Raft group a node takes part in, driven together. Each round collects
+ * the ready batches of all groups, makes them durable with ONE synced write (group commit across
+ * groups), then sends their messages batched per destination node and applies committed entries.
+ * While a round's write is in flight, incoming messages and proposals accumulate for the next.
+ */
+export class RaftHost {
+  private readonly groups = new Map<number, Group>();
+  private readonly random: Random;
+  private readonly ticker: NodeJS.Timeout;
+  private scheduled = false;
+  private writing = false;
+  private closed = false;
+  private nextRead = 1;
+  /** Durable-write rounds and the Raft records they carried (for benchmarks and tests). */
+  readonly stats = { rounds: 0, syncs: 0, messagesSent: 0, batchesSent: 0 };
+
+  constructor(private readonly options: HostOptions) {
+    this.random = options.random ?? new SeededRandom((Date.now() ^ (options.node * 0x9e3779b1)) >>> 0);
+    options.transport.receive((_from, batch) => this.deliver(batch));
+    this.ticker = setInterval(() => this.tick(), options.tickMs ?? 50);
+  }
+
+  get node(): NodeId {
+    return this.options.node;
+  }
+
+  /** Opens (or creates, with `membership`) the replica of `group` on this node. */
+  async addGroup(group: number, membership: Membership, machine: StateMachine): Promise<void> {
+    if (this.groups.has(group)) throw new Error(`raft group ${group} is already open`);
+    const { log, persisted } = await GroupLog.open(this.options.engine, group);
+    if (persisted.snapshot) machine.restore(persisted.snapshot.data);
+    const applied = persisted.snapshot?.meta.index ?? 0;
+    const node = new RaftNode({
+      id: this.options.node,
+      membership,
+      electionTick: this.options.electionTick ?? 10,
+      heartbeatTick: this.options.heartbeatTick ?? 2,
+      random: new SeededRandom(this.random.int(2 ** 31)),
+      ...(this.options.maxInflight ? { maxInflight: this.options.maxInflight } : {}),
+      ...(this.options.maxEntriesPerMessage ? { maxEntriesPerMessage: this.options.maxEntriesPerMessage } : {}),
+      ...(persisted.hardState ? { hardState: persisted.hardState } : {}),
+      entries: persisted.entries,
+      ...(persisted.snapshot ? { snapshot: persisted.snapshot.meta, snapshotData: persisted.snapshot.data, applied } : {}),
+    });
+    this.groups.set(group, { id: group, node, log, machine, applied, lastSnapshot: applied, proposals: new Map(), reads: new Map(), readsAwaitingApply: [] });
+    this.kick();
+  }
+
+  raft(group: number): RaftNode {
+    return this.group(group).node;
+  }
+
+  /** Proposes `data` to `group` (this node must lead it); resolves with the apply result. */
+  propose(group: number, data: Uint8Array): Promise<unknown> {
+    const target = this.group(group);
+    const index = target.node.propose(data);
+    this.kick();
+    return new Promise((resolve, reject) => target.proposals.set(index, { term: target.node.term, resolve, reject }));
+  }
+
+  /** Resolves once this node's state machine reflects every write committed before the call (ReadIndex). */
+  linearizableRead(group: number): Promise<void> {
+    const target = this.group(group);
+    const requestId = this.nextRead++;
+    target.node.readIndex(requestId);
+    this.kick();
+    return new Promise((resolve, reject) => target.reads.set(requestId, { resolve, reject }));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.ticker);
+    for (const group of this.groups.values()) {
+      for (const waiter of [...group.proposals.values(), ...group.reads.values(), ...group.readsAwaitingApply.map((read) => read.waiter)]) waiter.reject(new HostClosedError());
+    }
+    await this.options.transport.close();
+  }
+
+  private group(group: number): Group {
+    const found = this.groups.get(group);
+    if (!found) throw new Error(`raft group ${group} is not open on node ${this.options.node}`);
+    return found;
+  }
+
+  private tick(): void {
+    for (const group of this.groups.values()) group.node.tick();
+    this.kick();
+  }
+
+  private deliver(batch: GroupMessage[]): void {
+    if (this.closed) return;
+    for (const { group, message } of batch) this.groups.get(group)?.node.step(message);
+    this.kick();
+  }
+
+  private kick(): void {
+    if (this.scheduled || this.writing || this.closed) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.round();
+    });
+  }
+
+  private async round(): Promise<void> {
+    if (this.writing || this.closed) return;
+    const batch: { group: Group; ready: Ready }[] = [];
+    for (const group of this.groups.values()) if (group.node.hasReady()) batch.push({ group, ready: group.node.ready() });
+    if (batch.length === 0) return;
+    this.writing = true;
+    const ops: WriteOp[] = [];
+    for (const { group, ready } of batch) group.log.persist(ready, ops);
+    if (ops.length > 0) {
+      // A failed synced write leaves the node's durable state unknown: it must stop, not guess.
+      await this.options.engine.write(ops, { sync: true });
+      this.stats.syncs++;
+    }
+    this.stats.rounds++;
+    if (this.closed) return;
+    const outbound = new Map<NodeId, GroupMessage[]>();
+    const compaction: WriteOp[] = [];
+    for (const { group, ready } of batch) {
+      for (const message of ready.messages) {
+        let messages = outbound.get(message.to);
+        if (!messages) outbound.set(message.to, (messages = []));
+        messages.push({ group: group.id, message });
+      }
+      if (ready.snapshot) {
+        group.machine.restore(ready.snapshot.data);
+        group.applied = ready.snapshot.meta.index;
+        group.lastSnapshot = group.applied;
+      }
+      for (const entry of ready.committedEntries) this.apply(group, entry);
+      for (const state of ready.readStates) {
+        const waiter = group.reads.get(state.requestId);
+        if (!waiter) continue;
+        group.reads.delete(state.requestId);
+        group.readsAwaitingApply.push({ index: state.index, waiter });
+      }
+      group.node.advance(ready);
+      this.releaseReads(group);
+      if (ready.role !== 'leader') this.failReads(group, ready.leader);
+      this.maybeSnapshot(group, compaction);
+    }
+    for (const [to, messages] of outbound) {
+      this.options.transport.send(to, messages);
+      this.stats.batchesSent++;
+      this.stats.messagesSent += messages.length;
+    }
+    // Compaction needs no sync of its own: losing it in a crash only keeps more log.
+    if (compaction.length > 0) await this.options.engine.write(compaction, { sync: false });
+    this.writing = false;
+    this.kick();
+  }
+
+  private apply(group: Group, entry: Entry): void {
+    if (entry.index <= group.applied) return;
+    group.applied = entry.index;
+    const result = entry.type === 'normal' && entry.data !== null ? group.machine.apply(entry.data, entry.index) : undefined;
+    const waiter = group.proposals.get(entry.index);
+    if (!waiter) return;
+    group.proposals.delete(entry.index);
+    if (waiter.term === entry.term) waiter.resolve(result);
+    else waiter.reject(new ProposalDroppedError(`entry ${entry.index} was replaced by a leader of term ${entry.term}`));
+  }
+
+  private releaseReads(group: Group): void {
+    if (group.readsAwaitingApply.length === 0) return;
+    const ready = group.readsAwaitingApply.filter((read) => read.index <= group.applied);
+    group.readsAwaitingApply = group.readsAwaitingApply.filter((read) => read.index > group.applied);
+    for (const read of ready) read.waiter.resolve();
+  }
+
+  /** Read requests a deposed leader can no longer confirm fail, so that the client retries elsewhere. */
+  private failReads(group: Group, leader: NodeId): void {
+    for (const waiter of group.reads.values()) waiter.reject(new NotLeaderError(leader));
+    group.reads.clear();
+  }
+
+  private maybeSnapshot(group: Group, ops: WriteOp[]): void {
+    const every = this.options.snapshotEvery ?? 10_000;
+    if (group.applied - group.lastSnapshot < every) return;
+    const data = group.machine.snapshot();
+    group.node.compact(group.applied, data);
+    const snapshot = group.node.snapshot();
+    if (snapshot) group.log.compact(snapshot, ops);
+    group.lastSnapshot = group.applied;
+  }
+}

@@ -1,0 +1,96 @@
+import type { Entry, HardState, Ready, Snapshot } from '@shoal/raft';
+import type { StorageEngine, WriteOp } from '@shoal/storage';
+import { decodeEntry, decodeHardState, decodeSnapshot, encodeEntry, encodeHardState, encodeSnapshot } from './record-codec.js';
+
+/**
+ * Where the Raft groups of a node keep their logs, in the node's one storage engine (layout in
+ * docs/decisions/0002): RAFT_PREFIX | group (u32 BE) | kind | for entries, index (u64 BE).
+ * The store turns each group's ready batch into write operations; the host writes the batches of
+ * all its groups with one synced write (group commit).
+ */
+export const RAFT_PREFIX = 0x20;
+const KIND_HARD_STATE = 0x01;
+const KIND_SNAPSHOT = 0x02;
+const KIND_ENTRY = 0x03;
+
+export interface PersistedGroup {
+  hardState?: HardState;
+  snapshot?: Snapshot;
+  entries: Entry[];
+}
+
+function groupKey(group: number, kind: number, index?: number): Uint8Array {
+  const key = new Uint8Array(index === undefined ? 6 : 14);
+  const view = new DataView(key.buffer);
+  key[0] = RAFT_PREFIX;
+  view.setUint32(1, group);
+  key[5] = kind;
+  if (index !== undefined) {
+    view.setUint32(6, Math.floor(index / 2 ** 32));
+    view.setUint32(10, index >>> 0);
+  }
+  return key;
+}
+
+function entryIndex(key: Uint8Array): number {
+  const view = new DataView(key.buffer, key.byteOffset, key.byteLength);
+  return view.getUint32(6) * 2 ** 32 + view.getUint32(10);
+}
+
+/** One group's on-disk log, with what it needs to know to turn readies into write operations. */
+export class GroupLog {
+  /** Indexes of the entries on disk: [first, last] (empty when last < first). */
+  private first: number;
+  private last: number;
+
+  private constructor(readonly group: number, persisted: PersistedGroup) {
+    const snapshotIndex = persisted.snapshot?.meta.index ?? 0;
+    this.first = persisted.entries[0]?.index ?? snapshotIndex + 1;
+    this.last = persisted.entries[persisted.entries.length - 1]?.index ?? snapshotIndex;
+  }
+
+  static async open(engine: StorageEngine, group: number): Promise<{ log: GroupLog; persisted: PersistedGroup }> {
+    const [hardStateBytes, snapshotBytes] = await engine.getMany([groupKey(group, KIND_HARD_STATE), groupKey(group, KIND_SNAPSHOT)]);
+    const snapshot = snapshotBytes ? decodeSnapshot(snapshotBytes) : undefined;
+    const entries: Entry[] = [];
+    const from = (snapshot?.meta.index ?? 0) + 1;
+    for await (const [key, value] of engine.iterate({ gte: groupKey(group, KIND_ENTRY, from), lt: groupKey(group, KIND_ENTRY + 1) })) {
+      const index = entryIndex(key);
+      // The log must be contiguous after the snapshot; anything else is corruption, not data.
+      if (index !== from + entries.length) throw new Error(`raft group ${group}: log gap at ${index}, expected ${from + entries.length}`);
+      entries.push(decodeEntry(index, value));
+    }
+    const persisted: PersistedGroup = { entries, ...(hardStateBytes ? { hardState: decodeHardState(hardStateBytes) } : {}), ...(snapshot ? { snapshot } : {}) };
+    return { log: new GroupLog(group, persisted), persisted };
+  }
+
+  /** The write operations that make `ready`'s snapshot, entries and hard state durable. */
+  persist(ready: Ready, ops: WriteOp[]): void {
+    if (ready.snapshot) {
+      const index = ready.snapshot.meta.index;
+      ops.push({ type: 'put', key: groupKey(this.group, KIND_SNAPSHOT), value: encodeSnapshot(ready.snapshot) });
+      for (let i = this.first; i <= Math.max(this.last, index); i++) ops.push({ type: 'del', key: groupKey(this.group, KIND_ENTRY, i) });
+      this.first = index + 1;
+      this.last = index;
+    }
+    if (ready.entries.length > 0) {
+      const start = (ready.entries[0] as Entry).index;
+      const end = (ready.entries[ready.entries.length - 1] as Entry).index;
+      for (const entry of ready.entries) ops.push({ type: 'put', key: groupKey(this.group, KIND_ENTRY, entry.index), value: encodeEntry(entry) });
+      // A leader's entries replace a conflicting suffix: drop what lies beyond the new end.
+      for (let i = end + 1; i <= this.last; i++) ops.push({ type: 'del', key: groupKey(this.group, KIND_ENTRY, i) });
+      if (start < this.first) this.first = start;
+      this.last = end;
+    }
+    if (ready.hardState) ops.push({ type: 'put', key: groupKey(this.group, KIND_HARD_STATE), value: encodeHardState(ready.hardState) });
+  }
+
+  /** The write operations that record a snapshot taken locally at `snapshot.meta.index` and drop the log up to it. */
+  compact(snapshot: Snapshot, ops: WriteOp[]): void {
+    ops.push({ type: 'put', key: groupKey(this.group, KIND_SNAPSHOT), value: encodeSnapshot(snapshot) });
+    const upTo = Math.min(snapshot.meta.index, this.last);
+    for (let i = this.first; i <= upTo; i++) ops.push({ type: 'del', key: groupKey(this.group, KIND_ENTRY, i) });
+    this.first = Math.max(this.first, snapshot.meta.index + 1);
+    if (this.last < snapshot.meta.index) this.last = snapshot.meta.index;
+  }
+}

@@ -1,0 +1,60 @@
+import type { Message, NodeId } from '@shoal/raft';
+
+/** A Raft message addressed to one group's replica on another node. */
+export interface GroupMessage {
+  group: number;
+  message: Message;
+}
+
+export type BatchHandler = (from: NodeId, batch: GroupMessage[]) => void;
+
+/**
+ * How hosts exchange Raft messages: one batch per destination node per round, delivered in order
+ * on a best-effort basis (Raft tolerates loss, duplication and reordering; it needs no acks).
+ */
+export interface Transport {
+  send(to: NodeId, batch: GroupMessage[]): void;
+  /** Sets the handler for batches that arrive for this node. */
+  receive(handler: BatchHandler): void;
+  close(): Promise<void>;
+}
+
+/**
+ * In-process transport for tests and benchmarks: hosts joined through one network object. Each
+ * batch is copied through `structuredClone`, so that no two nodes ever share a message object,
+ * and delivered on a later turn of the event loop, never re-entrantly.
+ */
+export class InMemoryNetwork {
+  private readonly handlers = new Map<NodeId, BatchHandler>();
+  private readonly cut = new Set<string>();
+
+  transport(node: NodeId): Transport {
+    return {
+      send: (to, batch) => {
+        if (this.cut.has(`${node}-${to}`)) return;
+        const copy = structuredClone(batch);
+        setImmediate(() => {
+          if (!this.cut.has(`${node}-${to}`)) this.handlers.get(to)?.(node, copy);
+        });
+      },
+      receive: (handler) => {
+        this.handlers.set(node, handler);
+      },
+      close: async () => {
+        this.handlers.delete(node);
+      },
+    };
+  }
+
+  /** Cuts (or, with `heal`, restores) both directions between a node and every other node. */
+  isolate(node: NodeId, others: NodeId[]): void {
+    for (const other of others) {
+      this.cut.add(`${node}-${other}`);
+      this.cut.add(`${other}-${node}`);
+    }
+  }
+
+  heal(): void {
+    this.cut.clear();
+  }
+}

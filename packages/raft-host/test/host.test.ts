@@ -1,0 +1,125 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { SeededRandom } from '@shoal/base';
+import { MemoryEngine } from '@shoal/storage';
+import { waitFor } from '@shoal/testkit';
+import { InMemoryNetwork, RaftHost, RegisterMachine, type HostOptions } from '../src/index.js';
+
+const NODES = [1, 2, 3];
+const membership = { voters: NODES, learners: [] };
+
+class TestCluster {
+  readonly network = new InMemoryNetwork();
+  readonly engines = new Map(NODES.map((node) => [node, new MemoryEngine()]));
+  readonly hosts = new Map<number, RaftHost>();
+  readonly machines = new Map<string, RegisterMachine>();
+
+  constructor(readonly groups: number[], private readonly options: Partial<HostOptions> = {}) {}
+
+  async start(node: number): Promise<RaftHost> {
+    const host = new RaftHost({ node, engine: this.engines.get(node) as MemoryEngine, transport: this.network.transport(node), tickMs: 5, random: new SeededRandom(node), ...this.options });
+    for (const group of this.groups) {
+      const machine = new RegisterMachine();
+      this.machines.set(`${node}/${group}`, machine);
+      await host.addGroup(group, membership, machine);
+    }
+    this.hosts.set(node, host);
+    return host;
+  }
+
+  async stop(node: number): Promise<void> {
+    await this.hosts.get(node)?.close();
+    this.hosts.delete(node);
+  }
+
+  leader(group: number): RaftHost | undefined {
+    return [...this.hosts.values()].find((host) => host.raft(group).role === 'leader');
+  }
+
+  async waitForLeader(group: number, except?: number): Promise<RaftHost> {
+    await waitFor(() => this.leader(group) !== undefined && this.leader(group)?.node !== except, `a leader of group ${group}`);
+    return this.leader(group) as RaftHost;
+  }
+
+  values(node: number, group: number): Map<string, string> {
+    return (this.machines.get(`${node}/${group}`) as RegisterMachine).values;
+  }
+
+  async close(): Promise<void> {
+    for (const node of [...this.hosts.keys()]) await this.stop(node);
+  }
+}
+
+let cluster: TestCluster | undefined;
+afterEach(async () => {
+  await cluster?.close();
+  cluster = undefined;
+});
+
+describe('multi-Raft host', () => {
+  it('replicates many groups with one synced write per round for all of them', async () => {
+    cluster = new TestCluster([1, 2, 3, 4, 5, 6, 7, 8]);
+    for (const node of NODES) await cluster.start(node);
+    const writes: Promise<unknown>[] = [];
+    for (const group of cluster.groups) {
+      const leader = await cluster.waitForLeader(group);
+      for (let i = 0; i < 50; i++) writes.push(leader.propose(group, RegisterMachine.command(`k${i}`, `g${group}v${i}`)));
+    }
+    const indexes = await Promise.all(writes);
+    expect(indexes.every((index) => typeof index === 'number' && index > 1)).toBe(true);
+    for (const group of cluster.groups) {
+      await waitFor(() => NODES.every((node) => cluster?.values(node, group).size === 50), `group ${group} applied on every node`);
+      for (const node of NODES) expect(cluster.values(node, group).get('k49')).toBe(`g${group}v49`);
+    }
+    // 400 proposals, each persisted on three nodes, in far fewer synced writes.
+    const syncs = [...cluster.hosts.values()].reduce((sum, host) => sum + host.stats.syncs, 0);
+    expect(syncs).toBeLessThan(400);
+  });
+
+  it('recovers every group from its log and snapshot after a restart of every node', async () => {
+    cluster = new TestCluster([1, 2], { snapshotEvery: 16 });
+    for (const node of NODES) await cluster.start(node);
+    for (const group of cluster.groups) {
+      const leader = await cluster.waitForLeader(group);
+      for (let i = 0; i < 40; i++) await leader.propose(group, RegisterMachine.command(`k${i % 7}`, `v${i}`));
+      await waitFor(() => NODES.every((node) => cluster?.values(node, group).get('k4') === 'v39'), `group ${group} applied everywhere`);
+    }
+    const before = NODES.flatMap((node) => cluster?.groups.map((group) => [...(cluster as TestCluster).values(node, group)].sort()));
+    for (const node of NODES) await cluster.stop(node);
+    for (const node of NODES) await cluster.start(node);
+    for (const group of cluster.groups) {
+      await waitFor(() => NODES.every((node) => cluster?.values(node, group).get('k4') === 'v39'), `group ${group} restored`);
+    }
+    const after = NODES.flatMap((node) => cluster?.groups.map((group) => [...(cluster as TestCluster).values(node, group)].sort()));
+    expect(after).toEqual(before);
+    // The restarted cluster keeps accepting writes.
+    const leader = await cluster.waitForLeader(1);
+    await leader.propose(1, RegisterMachine.command('after', 'restart'));
+    await waitFor(() => NODES.every((node) => cluster?.values(node, 1).get('after') === 'restart'), 'the write after the restart');
+  });
+
+  it('fails over when the leader is cut off, and the old leader catches up by snapshot', async () => {
+    cluster = new TestCluster([1], { snapshotEvery: 8 });
+    for (const node of NODES) await cluster.start(node);
+    const first = await cluster.waitForLeader(1);
+    await first.propose(1, RegisterMachine.command('a', '1'));
+    cluster.network.isolate(first.node, NODES);
+    const second = await cluster.waitForLeader(1, first.node);
+    for (let i = 0; i < 30; i++) await second.propose(1, RegisterMachine.command('b', String(i)));
+    await second.linearizableRead(1);
+    expect(cluster.values(second.node, 1).get('b')).toBe('29');
+    cluster.network.heal();
+    await waitFor(() => cluster?.values(first.node, 1).get('b') === '29', 'the old leader to catch up');
+    expect(first.raft(1).role).toBe('follower');
+    expect(first.raft(1).log.snapshotIndex).toBeGreaterThan(0);
+  });
+
+  it('answers a proposal on a follower with NotLeader naming the leader', async () => {
+    cluster = new TestCluster([1]);
+    for (const node of NODES) await cluster.start(node);
+    const leader = await cluster.waitForLeader(1);
+    await leader.propose(1, RegisterMachine.command('x', 'y'));
+    const follower = [...cluster.hosts.values()].find((host) => host !== leader) as RaftHost;
+    await waitFor(() => follower.raft(1).leader === leader.node, 'the follower to know its leader');
+    expect(() => follower.propose(1, RegisterMachine.command('x', 'z'))).toThrow(`not the leader (leader: ${leader.node})`);
+  });
+});
