@@ -3,3 +3,5 @@ export { GroupLog, RAFT_PREFIX, type PersistedGroup } from './log-store.js';
 export { InMemoryNetwork, type Transport, type GroupMessage, type BatchHandler } from './transport.js';
 export { encodeEntry, decodeEntry, encodeHardState, decodeHardState, encodeSnapshot, decodeSnapshot } from './record-codec.js';
 export { RegisterMachine } from './register-machine.js';
+export { GrpcTransport, type GrpcTransportOptions } from './grpc-transport.js';
+export { messageToWire, messageFromWire, batchToWire, batchFromWire } from './wire.js';

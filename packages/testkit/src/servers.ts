@@ -39,51 +39,63 @@ export function testClient(url: string): DynamoDBClient {
   });
 }
 
-export interface ServerProcess {
-  url: string;
-  port: number;
+export interface ChildHandle {
   process: ChildProcess;
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+export interface ServerProcess extends ChildHandle {
+  url: string;
+  port: number;
+}
+
 const REPOSITORY_ROOT = new URL('../../../', import.meta.url).pathname;
 const STARTUP_TIMEOUT_MS = 30_000;
 
-/** `npm start`'s entrypoint as a real child process; resolves once it prints its URL. */
-export function spawnServerProcess(dataDir: string, extraArguments: string[] = []): Promise<ServerProcess> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'packages/server/src/main.ts', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, ...extraArguments],
-    { cwd: REPOSITORY_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+/**
+ * Runs a TypeScript entrypoint of this repository as a real child process; resolves once its
+ * output matches `ready` (with the match), rejects if it exits or stays silent too long.
+ */
+export function spawnEntrypoint(entry: string, args: string[], ready: RegExp): Promise<ChildHandle & { match: RegExpExecArray }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { cwd: REPOSITORY_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), STARTUP_TIMEOUT_MS);
+    const timer = setTimeout(() => reject(new Error(`${entry} did not start:\n${output}`)), STARTUP_TIMEOUT_MS);
+    let started = false;
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /DynamoDB API on (http:\/\/\S+:(\d+))/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve({
-          url: match[1]!.replace('localhost', '127.0.0.1'),
-          port: Number(match[2]),
-          process: child,
-          output: () => output,
-          async stop(signal = 'SIGTERM') {
-            if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-            return exited;
-          },
-        });
-      }
+      const match = started ? null : ready.exec(output);
+      if (!match) return;
+      started = true;
+      clearTimeout(timer);
+      resolve({
+        match,
+        process: child,
+        output: () => output,
+        async stop(signal = 'SIGTERM') {
+          if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+          return exited;
+        },
+      });
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`server exited with ${code}:\n${output}`));
+      reject(new Error(`${entry} exited with ${code}:\n${output}`));
     });
   });
+}
+
+/** `npm start`'s entrypoint as a real child process; resolves once it prints its URL. */
+export async function spawnServerProcess(dataDir: string, extraArguments: string[] = []): Promise<ServerProcess> {
+  const child = await spawnEntrypoint(
+    'packages/server/src/main.ts',
+    ['--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, ...extraArguments],
+    /DynamoDB API on (http:\/\/\S+:(\d+))/,
+  );
+  return { ...child, url: child.match[1]!.replace('localhost', '127.0.0.1'), port: Number(child.match[2]) };
 }
