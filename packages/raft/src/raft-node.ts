@@ -442,7 +442,9 @@ export class RaftNode {
           this.membership = snapshot.meta.membership;
           this.appliedConfigIndex = snapshot.meta.index;
         }
-        this.send({ type: 'appendResponse', to: message.from, term: this.term, index: this.log.lastIndex() });
+        // Only the snapshot's index is known to match the leader: entries we hold beyond it may be
+        // from a deposed leader's term, so acknowledging our last index would overstate the match.
+        this.send({ type: 'appendResponse', to: message.from, term: this.term, index: snapshot.meta.index });
         return;
       }
       case 'timeoutNow':

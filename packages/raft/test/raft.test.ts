@@ -86,6 +86,17 @@ describe('commitment (§5.4.2, Figure 8)', () => {
 });
 
 describe('replication and catch-up', () => {
+  it('acknowledges only the snapshot index when it already holds the snapshot entry and stale entries after it', () => {
+    // Found by the simulator (seed 3397 at c605ade): answering with the last index let a leader
+    // believe a deposed leader's uncommitted entries matched its own, and tell it to commit them.
+    const entry = (index: number, term: number) => ({ index, term, type: 'normal' as const, data: encode(`${index}`) });
+    const membership = { voters: [1, 2, 3], learners: [] };
+    const node = new RaftNode({ id: 3, membership, electionTick: 10, heartbeatTick: 2, random: new SeededRandom(1), entries: [entry(1, 1), entry(2, 1), entry(3, 2), entry(4, 2)], hardState: { term: 2, vote: 3, commit: 0 } });
+    node.step({ type: 'snapshot', from: 1, to: 3, term: 3, snapshot: { meta: { index: 2, term: 1, membership }, data: encode('state') } });
+    expect(node.ready().messages).toEqual([{ type: 'appendResponse', from: 3, to: 1, term: 3, index: 2 }]);
+    expect(node.log.committed).toBe(2);
+  });
+
   it('brings a restarted node up to date by probing, then by snapshot after compaction', () => {
     const cluster = new Cluster([1, 2, 3]);
     const leader = cluster.electLeader();
