@@ -34,6 +34,16 @@ export class HostClosedError extends ShoalError {
   }
 }
 
+/** Compacted log entries deleted per group per round: compaction cost is spread thin. */
+const GARBAGE_ENTRIES_PER_ROUND = 256;
+
+/** A snapshot replaced the log where a proposal was: whether it committed is not known here. */
+export class ProposalOutcomeUnknownError extends ShoalError {
+  constructor(index: number) {
+    super('ProposalOutcomeUnknown', `a snapshot replaced log entry ${index} before this node applied it`, 'ambiguous');
+  }
+}
+
 interface Waiter<T> {
   resolve(value: T): void;
   reject(error: Error): void;
@@ -185,6 +195,11 @@ export class RaftHost {
         group.machine.restore(ready.snapshot.data);
         group.applied = ready.snapshot.meta.index;
         group.lastSnapshot = group.applied;
+        for (const [index, waiter] of group.proposals) {
+          if (index > group.applied) continue;
+          group.proposals.delete(index);
+          waiter.reject(new ProposalOutcomeUnknownError(index));
+        }
       }
       for (const entry of ready.committedEntries) this.apply(group, entry);
       for (const state of ready.readStates) {
@@ -197,6 +212,7 @@ export class RaftHost {
       this.releaseReads(group);
       if (ready.role !== 'leader') this.failReads(group, ready.leader);
       this.maybeSnapshot(group, compaction);
+      group.log.collectGarbage(compaction, GARBAGE_ENTRIES_PER_ROUND);
     }
     for (const [to, messages] of outbound) {
       this.options.transport.send(to, messages);

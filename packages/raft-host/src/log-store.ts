@@ -21,15 +21,21 @@ export interface PersistedGroup {
 
 function groupKey(group: number, kind: number, index?: number): Uint8Array {
   const key = new Uint8Array(index === undefined ? 6 : 14);
-  const view = new DataView(key.buffer);
   key[0] = RAFT_PREFIX;
-  view.setUint32(1, group);
+  writeUint32(key, 1, group);
   key[5] = kind;
   if (index !== undefined) {
-    view.setUint32(6, Math.floor(index / 2 ** 32));
-    view.setUint32(10, index >>> 0);
+    writeUint32(key, 6, Math.floor(index / 2 ** 32));
+    writeUint32(key, 10, index >>> 0);
   }
   return key;
+}
+
+function writeUint32(target: Uint8Array, offset: number, value: number): void {
+  target[offset] = value >>> 24;
+  target[offset + 1] = (value >>> 16) & 0xff;
+  target[offset + 2] = (value >>> 8) & 0xff;
+  target[offset + 3] = value & 0xff;
 }
 
 function entryIndex(key: Uint8Array): number {
@@ -39,13 +45,17 @@ function entryIndex(key: Uint8Array): number {
 
 /** One group's on-disk log, with what it needs to know to turn readies into write operations. */
 export class GroupLog {
-  /** Indexes of the entries on disk: [first, last] (empty when last < first). */
+  /** Entries in [live, last] are the log; entries in [first, live) are compacted garbage, deleted a little per round. */
   private first: number;
+  private live: number;
   private last: number;
 
   private constructor(readonly group: number, persisted: PersistedGroup) {
     const snapshotIndex = persisted.snapshot?.meta.index ?? 0;
+    // Garbage below the snapshot left by a crash is not known here; compaction after the next
+    // snapshot starts from wherever the previous one stopped, so at worst it lingers until then.
     this.first = persisted.entries[0]?.index ?? snapshotIndex + 1;
+    this.live = this.first;
     this.last = persisted.entries[persisted.entries.length - 1]?.index ?? snapshotIndex;
   }
 
@@ -67,30 +77,35 @@ export class GroupLog {
   /** The write operations that make `ready`'s snapshot, entries and hard state durable. */
   persist(ready: Ready, ops: WriteOp[]): void {
     if (ready.snapshot) {
+      // Entries above the snapshot must go now (a restart would read them as the log after it);
+      // those below it are garbage, collected a little per round.
       const index = ready.snapshot.meta.index;
       ops.push({ type: 'put', key: groupKey(this.group, KIND_SNAPSHOT), value: encodeSnapshot(ready.snapshot) });
-      for (let i = this.first; i <= Math.max(this.last, index); i++) ops.push({ type: 'del', key: groupKey(this.group, KIND_ENTRY, i) });
-      this.first = index + 1;
+      for (let i = Math.max(index + 1, this.live); i <= this.last; i++) ops.push({ type: 'del', key: groupKey(this.group, KIND_ENTRY, i) });
+      this.live = index + 1;
       this.last = index;
     }
     if (ready.entries.length > 0) {
-      const start = (ready.entries[0] as Entry).index;
       const end = (ready.entries[ready.entries.length - 1] as Entry).index;
       for (const entry of ready.entries) ops.push({ type: 'put', key: groupKey(this.group, KIND_ENTRY, entry.index), value: encodeEntry(entry) });
       // A leader's entries replace a conflicting suffix: drop what lies beyond the new end.
       for (let i = end + 1; i <= this.last; i++) ops.push({ type: 'del', key: groupKey(this.group, KIND_ENTRY, i) });
-      if (start < this.first) this.first = start;
       this.last = end;
     }
     if (ready.hardState) ops.push({ type: 'put', key: groupKey(this.group, KIND_HARD_STATE), value: encodeHardState(ready.hardState) });
   }
 
-  /** The write operations that record a snapshot taken locally at `snapshot.meta.index` and drop the log up to it. */
+  /** Records a snapshot taken locally; the log up to it becomes garbage. */
   compact(snapshot: Snapshot, ops: WriteOp[]): void {
     ops.push({ type: 'put', key: groupKey(this.group, KIND_SNAPSHOT), value: encodeSnapshot(snapshot) });
-    const upTo = Math.min(snapshot.meta.index, this.last);
-    for (let i = this.first; i <= upTo; i++) ops.push({ type: 'del', key: groupKey(this.group, KIND_ENTRY, i) });
-    this.first = Math.max(this.first, snapshot.meta.index + 1);
+    this.live = Math.max(this.live, snapshot.meta.index + 1);
     if (this.last < snapshot.meta.index) this.last = snapshot.meta.index;
+  }
+
+  /** Deletes up to `max` compacted entries, so that no round pays for a whole compaction at once. */
+  collectGarbage(ops: WriteOp[], max: number): void {
+    const end = Math.min(this.live, this.first + max);
+    for (let i = this.first; i < end; i++) ops.push({ type: 'del', key: groupKey(this.group, KIND_ENTRY, i) });
+    this.first = end;
   }
 }

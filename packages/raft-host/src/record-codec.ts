@@ -13,17 +13,23 @@ const ENTRY_NORMAL = 1;
 const ENTRY_NOOP = 2;
 const ENTRY_CONFIG = 3;
 const CONFIG_KINDS = ['addLearner', 'promote', 'remove'] as const;
+/** Scratch space for writing doubles without a DataView per record (the hot path). */
+const scratch = new DataView(new ArrayBuffer(8));
+
+function writeFloat64(target: Uint8Array, offset: number, value: number): void {
+  scratch.setFloat64(0, value);
+  for (let i = 0; i < 8; i++) target[offset + i] = scratch.getUint8(i);
+}
 
 export function encodeEntry(entry: Entry): Uint8Array {
   const payload = entry.type === 'config' ? 5 : (entry.data?.length ?? 0);
   const out = new Uint8Array(9 + payload);
-  const view = new DataView(out.buffer);
-  view.setFloat64(1, entry.term);
+  writeFloat64(out, 1, entry.term);
   if (entry.type === 'config') {
     const change = entry.config as ConfigChange;
     out[0] = ENTRY_CONFIG;
     out[9] = CONFIG_KINDS.indexOf(change.kind) + 1;
-    view.setUint32(10, change.node);
+    new DataView(out.buffer).setUint32(10, change.node);
   } else if (entry.data === null) {
     out[0] = ENTRY_NOOP;
   } else {

@@ -20,9 +20,10 @@ export interface Transport {
 }
 
 /**
- * In-process transport for tests and benchmarks: hosts joined through one network object. Each
- * batch is copied through `structuredClone`, so that no two nodes ever share a message object,
- * and delivered on a later turn of the event loop, never re-entrantly.
+ * In-process transport for tests and benchmarks: hosts joined through one network object.
+ * Batches are delivered on a later turn of the event loop, never re-entrantly. Each message is
+ * copied (shallowly): log entries are immutable values once created, so nodes may share them,
+ * as a leader's log already shares them with the messages it sends.
  */
 export class InMemoryNetwork {
   private readonly handlers = new Map<NodeId, BatchHandler>();
@@ -32,7 +33,7 @@ export class InMemoryNetwork {
     return {
       send: (to, batch) => {
         if (this.cut.has(`${node}-${to}`)) return;
-        const copy = structuredClone(batch);
+        const copy = batch.map(({ group, message }) => ({ group, message: { ...message } }));
         setImmediate(() => {
           if (!this.cut.has(`${node}-${to}`)) this.handlers.get(to)?.(node, copy);
         });

@@ -48,6 +48,18 @@ describe('a group log in the storage engine', () => {
     await write((ops) => log.compact(snapshot, ops));
     reopened = await GroupLog.open(engine, 7);
     expect(reopened.persisted).toEqual({ hardState: { term: 2, vote: 2, commit: 2 }, snapshot, entries: [entry(3, 2, 'C')] });
+    // The compacted entries are garbage, deleted a bounded number per round.
+    const storedKeys = async () => {
+      const keys: number[] = [];
+      for await (const [key] of engine.iterate({})) keys.push(key.length);
+      return keys.length;
+    };
+    expect(await storedKeys()).toBe(5); // hard state, snapshot, entries 1..3
+    await write((ops) => log.collectGarbage(ops, 1));
+    expect(await storedKeys()).toBe(4);
+    await write((ops) => log.collectGarbage(ops, 100));
+    expect(await storedKeys()).toBe(3);
+    expect((await GroupLog.open(engine, 7)).persisted.entries).toEqual([entry(3, 2, 'C')]);
 
     // Another group's records stay apart.
     expect((await GroupLog.open(engine, 8)).persisted).toEqual({ entries: [] });

@@ -65,7 +65,9 @@ export class RaftLog {
     const first = (entries[0] as Entry).index;
     assert(first > this.committed, `appending at ${first} would overwrite committed entry ${this.committed}`);
     assert(first <= this.lastIndex() + 1, `gap in the log: appending ${first} after ${this.lastIndex()}`);
-    this.entries = this.entries.slice(0, first - this.snapshotIndex - 1).concat(entries);
+    // In place: appending at the end (the common case) must not copy the whole log.
+    this.entries.length = first - this.snapshotIndex - 1;
+    for (const entry of entries) this.entries.push(entry);
     this.stabled = Math.min(this.stabled, first - 1);
   }
 

@@ -626,8 +626,10 @@ export class RaftNode {
     return [...this.membership.voters, ...this.membership.learners];
   }
 
+  /** Queues a message; callers pass a fresh object literal, which becomes the message itself. */
   private send(message: Omit<Message, 'from'>): void {
-    this.messages.push({ ...message, from: this.id } as Message);
+    (message as Message).from = this.id;
+    this.messages.push(message as Message);
   }
 }
 
