@@ -86,6 +86,24 @@ describe('commitment (§5.4.2, Figure 8)', () => {
 });
 
 describe('replication and catch-up', () => {
+  it('log matching (§5.3): rejects an append whose previous entry does not match, and replaces a conflicting suffix', () => {
+    const entry = (index: number, term: number) => ({ index, term, type: 'normal' as const, data: encode(`${index}@${term}`) });
+    const membership = { voters: [1, 2, 3], learners: [] };
+    // The follower holds 1@1, 2@1, 3@2, 4@2 (the last two from a deposed leader of term 2).
+    const node = new RaftNode({ id: 3, membership, electionTick: 10, heartbeatTick: 2, random: new SeededRandom(1), entries: [entry(1, 1), entry(2, 1), entry(3, 2), entry(4, 2)], hardState: { term: 2, vote: 0, commit: 1 } });
+    // The term-3 leader's entry before its new ones is 4@3: no match, so nothing is appended.
+    node.step({ type: 'append', from: 1, to: 3, term: 3, index: 4, logTerm: 3, commit: 1, entries: [entry(5, 3)] });
+    expect(node.ready().messages).toEqual([{ type: 'appendResponse', from: 3, to: 1, term: 3, index: 4, reject: true, rejectHint: 4 }]);
+    expect(node.log.lastIndex()).toBe(4);
+    // Matching at 2@1, the leader's 3@3 and 4@3 replace the conflicting 3@2 and 4@2.
+    node.step({ type: 'append', from: 1, to: 3, term: 3, index: 2, logTerm: 1, commit: 3, entries: [entry(3, 3), entry(4, 3)] });
+    expect([3, 4].map((index) => node.log.term(index))).toEqual([3, 3]);
+    expect(node.log.committed).toBe(3);
+    // A delayed duplicate of an older, shorter append must not truncate what followed it.
+    node.step({ type: 'append', from: 1, to: 3, term: 3, index: 2, logTerm: 1, commit: 3, entries: [entry(3, 3)] });
+    expect(node.log.lastIndex()).toBe(4);
+  });
+
   it('acknowledges only the snapshot index when it already holds the snapshot entry and stale entries after it', () => {
     // Found by the simulator (seed 3397 at c605ade): answering with the last index let a leader
     // believe a deposed leader's uncommitted entries matched its own, and tell it to commit them.
