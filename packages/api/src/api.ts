@@ -3,6 +3,7 @@ import { validateRequest } from '@shoal/protocol';
 import type { ApiContext, Request, RequestInfo, Response } from './context.js';
 import { backfillIndex, dropIndex } from './index-lifecycle.js';
 import { OPERATION_HANDLERS } from './operations/index.js';
+import { tableHandleByNumber } from './tables.js';
 
 /**
  * The DynamoDB API, independent of transport: validate the request against the service model,
@@ -11,8 +12,12 @@ import { OPERATION_HANDLERS } from './operations/index.js';
 export class DynamoApi {
   constructor(private readonly context: ApiContext) {}
 
-  /** Resumes index work a restart interrupted: backfills of CREATING indexes, drops of DELETING ones. */
-  resumeBackgroundWork(): void {
+  /**
+   * Resumes index work a restart interrupted: change records not yet applied to global indexes,
+   * backfills of CREATING indexes, drops of DELETING ones.
+   */
+  async resumeBackgroundWork(): Promise<void> {
+    await this.context.store.startIndexMaintenance((tableNumber) => tableHandleByNumber(this.context, tableNumber));
     for (const name of this.context.catalog.names()) {
       for (const index of this.context.catalog.get(name)?.indexes ?? []) {
         if (index.IndexStatus === 'CREATING') this.context.schedule(() => backfillIndex(this.context, name, index.indexNumber), 0);

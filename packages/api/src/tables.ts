@@ -13,12 +13,25 @@ export function activeTable(context: ApiContext, name: string): { table: TableDe
   if (!table || table.TableStatus === 'CREATING' || table.TableStatus === 'DELETING') {
     throw DynamoError.resourceNotFound();
   }
+  return { table, handle: handleOf(table) };
+}
+
+function handleOf(table: TableDefinition): TableHandle {
   let handle = handles.get(table);
   if (!handle) {
     handle = { tableNumber: table.tableNumber, shape: keyShapeOf(table), indexes: indexHandles(table) };
     handles.set(table, handle);
   }
-  return { table, handle };
+  return handle;
+}
+
+/** The current handle of the table with this number, for background work (undefined once it is dropped). */
+export function tableHandleByNumber(context: ApiContext, tableNumber: number): TableHandle | undefined {
+  for (const name of context.catalog.names()) {
+    const table = context.catalog.get(name);
+    if (table?.tableNumber === tableNumber) return handleOf(table);
+  }
+  return undefined;
 }
 
 /** The table a control-plane operation addresses, in any status. */

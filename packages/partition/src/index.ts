@@ -4,3 +4,4 @@ export { itemStorageKey, tableKeyRange, tablePrefix, extractKey, itemCollectionP
 export { checkKey, checkItemKey } from './key-validation.js';
 export { PartitionStore, ITEM_COLLECTION_BYTES_MAX, encodeItem, decodeItem, type DurableWriter, type TableHandle } from './partition-store.js';
 export { indexEntryKey, indexKeyRange, indexCollectionPrefix, projectForIndex, indexWrites, INDEX_PREFIX, type IndexHandle } from './index-entries.js';
+export { CHANGE_PREFIX, changeKey, decodeChangeRecord, type ChangeRecord } from './change-log.js';

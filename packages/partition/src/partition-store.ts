@@ -5,6 +5,8 @@ import { applyWrite } from './apply.js';
 import type { WriteCommand, WriteOutcome } from './commands.js';
 import { itemStorageKey, tableKeyRange } from './item-key.js';
 import { indexEntryKey, indexKeyRange, indexWrites, projectForIndex, type IndexHandle } from './index-entries.js';
+import { CHANGE_LOG_RANGE, changeRecordOp, decodeChangeRecord } from './change-log.js';
+import { GlobalIndexMaintainer } from './global-index-maintainer.js';
 
 /** Something that makes write batches durable, e.g. a group-commit writer over an engine. */
 export interface DurableWriter {
@@ -85,6 +87,9 @@ export class PartitionStore {
   private readonly statistics = new Map<number, TableStatistics>();
   private readonly indexStatistics = new Map<string, TableStatistics>();
   private failure: unknown;
+  /** Sequence of the last change record written. */
+  private changeSequence = 0;
+  private readonly globalIndexes: GlobalIndexMaintainer;
 
   /** Bytes of each item collection (items and their local index entries) of tables with local indexes. */
   private readonly collectionSizes = new Map<string, number>();
@@ -94,7 +99,32 @@ export class PartitionStore {
     private readonly writer: DurableWriter,
     /** DynamoDB's 10 GB item-collection limit for tables with local indexes; tests pass less. */
     private readonly itemCollectionBytesMax = ITEM_COLLECTION_BYTES_MAX,
-  ) {}
+  ) {
+    this.globalIndexes = new GlobalIndexMaintainer(
+      engine,
+      writer,
+      (tableNumber, indexNumber, removed, added) => this.accountIndex(tableNumber, indexNumber, removed, added),
+      (error) => {
+        this.failure ??= error;
+      },
+    );
+  }
+
+  /**
+   * Starts global index maintenance: `resolveTable` gives a table's current key shape and indexes
+   * by table number; change records a restart left unapplied are applied first.
+   */
+  async startIndexMaintenance(resolveTable: (tableNumber: number) => TableHandle | undefined): Promise<void> {
+    for await (const [key, value] of this.engine.iterate(CHANGE_LOG_RANGE)) {
+      this.changeSequence = Math.max(this.changeSequence, decodeChangeRecord(key, value).sequence);
+    }
+    this.globalIndexes.start(resolveTable);
+  }
+
+  /** Resolves once global indexes reflect every write acknowledged before the call. */
+  indexesSettled(): Promise<void> {
+    return this.globalIndexes.idle();
+  }
 
   async getItem(table: TableHandle, key: Item): Promise<Item | undefined> {
     const bytes = await this.read(itemStorageKey(table.tableNumber, table.shape, key));
@@ -141,8 +171,12 @@ export class PartitionStore {
     if (outcome.status === 'applied') {
       if (outcome.after) ops.push({ type: 'put', key: storageKey, value: encodeItem(outcome.after) });
       else if (current) ops.push({ type: 'del', key: storageKey });
-      if (ops.length > 0 && table.indexes && table.indexes.length > 0) {
-        const { ops: indexOps, changes } = indexWrites(table.tableNumber, table.shape, table.indexes, current, outcome.after, encodeItem);
+      const locals = table.indexes?.filter((index) => index.kind === 'local') ?? [];
+      const hasGlobals = locals.length < (table.indexes?.length ?? 0);
+      // Global indexes are maintained asynchronously from the change log, as DynamoDB's are.
+      if (ops.length > 0 && hasGlobals) ops.push(changeRecordOp(table.tableNumber, ++this.changeSequence, current, outcome.after));
+      if (ops.length > 0 && locals.length > 0) {
+        const { ops: indexOps, changes } = indexWrites(table.tableNumber, table.shape, locals, current, outcome.after, encodeItem);
         const collection = this.collectionChange(table, current, outcome.after, changes);
         if (collection && collection.delta > 0 && collection.size + collection.delta > this.itemCollectionBytesMax) {
           const rejected: WriteOutcome = {
@@ -165,7 +199,9 @@ export class PartitionStore {
       return pending ? pending.durable.then(() => outcome) : Promise.resolve(outcome);
     }
     this.account(table.tableNumber, current, after);
-    return this.persist(name, after, ops).then(() => outcome);
+    const durable = this.persist(name, after, ops);
+    if (table.indexes?.some((index) => index.kind === 'global')) void durable.then(() => this.globalIndexes.wake(), () => {});
+    return durable.then(() => outcome);
   }
 
   /** Hands a batch to the durable writer, recording the item's applied state until it is durable. */

@@ -120,14 +120,20 @@ describe('real processes over gRPC', () => {
     await Promise.all(writers);
 
     // Every acknowledged write is on every node, with its value.
+    const missing = async (node: number, group: number, expected: string[][]) => {
+      const values = ((await get((running.get(node) as Running).client, `/dump?group=${group}`)) as { values: Record<string, string> }).values;
+      return expected.filter(([key, value]) => values[key as string] !== value).map(([key]) => key);
+    };
     for (let group = 1; group <= GROUPS; group++) {
-      const expected = [...acknowledged].filter(([key]) => key.startsWith(`${group}/`)).map(([key, value]) => [key.slice(`${group}/`.length), value]);
+      const expected = [...acknowledged].filter(([key]) => key.startsWith(`${group}/`)).map(([key, value]) => [key.slice(`${group}/`.length), value] as string[]);
       for (const node of NODES) {
-        const client = (running.get(node) as Running).client;
-        await waitFor(async () => {
-          const values = ((await get(client, `/dump?group=${group}`)) as { values: Record<string, string> }).values;
-          return expected.every(([key, value]) => values[key as string] === value);
-        }, `node ${node} to hold every acknowledged write of group ${group}`);
+        try {
+          await waitFor(async () => (await missing(node, group, expected)).length === 0, `node ${node} to hold every acknowledged write of group ${group}`);
+        } catch (error) {
+          const report = [];
+          for (const other of NODES) report.push(`node ${other}: missing ${JSON.stringify((await missing(other, group, expected)).slice(0, 5))}; status ${JSON.stringify(await get((running.get(other) as Running).client, '/status'))}`);
+          throw new Error(`${(error as Error).message} (killed node ${victim})\n${report.join('\n')}`);
+        }
       }
     }
     console.log(`raft kill test: ${acknowledged.size} acknowledged writes, node ${victim} killed after ${killedAt}; longest gap between acknowledgements after the kill: ${failoverGapMs} ms`);

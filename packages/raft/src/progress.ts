@@ -17,6 +17,8 @@ export class Progress {
   /** Heard from since the last check-quorum round. */
   recentActive = true;
   pendingSnapshot = 0;
+  /** The leader's tick when the pending snapshot was sent (it may be lost: resend after a while). */
+  snapshotSentTick = 0;
 
   constructor(next: number) {
     this.next = next;
@@ -63,9 +65,10 @@ export class Progress {
     this.inflight = [];
   }
 
-  becomeSnapshot(index: number): void {
+  becomeSnapshot(index: number, tick: number): void {
     this.state = 'snapshot';
     this.pendingSnapshot = index;
+    this.snapshotSentTick = tick;
     this.inflight = [];
   }
 

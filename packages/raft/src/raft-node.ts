@@ -478,7 +478,12 @@ export class RaftNode {
         return;
       }
       case 'heartbeatResponse':
+        // The follower is reachable. Appends or a snapshot sent to it may have been lost (it was
+        // down, or partitioned): free a pipeline slot (as etcd does) and give up on a snapshot
+        // unanswered for an election timeout, so that replication to it can resume.
         progress.probeSent = false;
+        if (progress.state === 'replicate' && progress.isPaused(this.maxInflight)) progress.inflight.shift();
+        if (progress.state === 'snapshot' && this.ticks - progress.snapshotSentTick >= this.electionTick) progress.becomeProbe();
         if (progress.match < this.log.lastIndex()) this.sendAppend(message.from);
         if (message.context !== undefined) this.acknowledgeRead(message.context, message.from);
         return;
@@ -523,7 +528,7 @@ export class RaftNode {
     const entries = this.log.slice(progress.next, this.log.lastIndex(), this.maxEntriesPerMessage);
     if (prevTerm === undefined || entries === undefined) {
       if (!this.latestSnapshot) return;
-      progress.becomeSnapshot(this.latestSnapshot.meta.index);
+      progress.becomeSnapshot(this.latestSnapshot.meta.index, this.ticks);
       this.send({ type: 'snapshot', to, term: this.term, snapshot: this.latestSnapshot });
       return;
     }

@@ -135,6 +135,20 @@ describe('replication and catch-up', () => {
     expect(cluster.applied.get(lagging)).toEqual(Array.from({ length: 40 }, (_, i) => `e${i}`));
   });
 
+  it('resumes replication to a follower whose full pipeline of appends was lost while it was down', () => {
+    // Found by the real-process kill test: the leader kept the restarted follower paused forever.
+    const cluster = new Cluster([1, 2, 3], 1, { maxInflight: 2, maxEntriesPerMessage: 1 });
+    const leader = cluster.electLeader();
+    const lagging = [1, 2, 3].find((id) => id !== leader) as number;
+    cluster.propose('before');
+    cluster.crash(lagging);
+    for (let i = 0; i < 10; i++) cluster.propose(`e${i}`);
+    cluster.restart(lagging);
+    cluster.tick(5);
+    expect(cluster.applied.get(lagging)).toEqual(cluster.applied.get(leader));
+    expect(cluster.applied.get(lagging)).toHaveLength(11);
+  });
+
   it('pipelines appends up to the inflight limit and batches entries per message', () => {
     const cluster = new Cluster([1, 2, 3], 1, { maxInflight: 4, maxEntriesPerMessage: 8 });
     const leader = cluster.electLeader();

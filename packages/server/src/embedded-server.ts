@@ -69,7 +69,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
       pending.add(timer);
     },
   });
-  api.resumeBackgroundWork();
+  await api.resumeBackgroundWork();
   const server = createHttpGateway(api, { error: (message, error) => console.error(message, error) });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -84,6 +84,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
       for (const timer of pending) clearTimeout(timer);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await store.indexesSettled();
       await engine.close();
     },
   };

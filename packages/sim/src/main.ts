@@ -24,7 +24,7 @@ for (let seed = start; seed < start + seeds; seed++) {
   if (result.verdict === 'unknown') unknown++;
   if (result.violation) {
     violations++;
-    console.log(`seed ${seed}: NOT LINEARIZABLE (replay: npm run sim -- --start ${seed} --seeds 1 --variant ${variant})\n${result.detail ?? ''}`);
+    console.log(`seed ${seed}: VIOLATION (replay: npm run sim -- --start ${seed} --seeds 1 --variant ${variant})\n${result.detail ?? ''}`);
   }
 }
 if (unknown > 0) console.log(`${unknown} seeds exceeded the checker's step budget (verdict unknown)`);

@@ -93,7 +93,7 @@ export function runSimulation(seed: number, options: SimulationOptions): Simulat
   let now = 0;
   let faultsOn = true;
   const appliedTerms = new Map<number, number>();
-  let safetyViolation: string | undefined;
+  let invariantViolation: string | undefined;
   /** The first output each write op produced when applied, and the op of each write call. */
   const appliedOutputs = new Map<number, KvOutput>();
   const writeOps = new Map<number, number>();
@@ -186,8 +186,8 @@ export function runSimulation(seed: number, options: SimulationOptions): Simulat
     // State machine safety (Raft paper, Figure 3): every node applies the same entry at an index.
     const first = appliedTerms.get(entry.index);
     if (first === undefined) appliedTerms.set(entry.index, entry.term);
-    else if (first !== entry.term && !safetyViolation) {
-      safetyViolation = `node ${id} applied index ${entry.index} from term ${entry.term}, another node applied it from term ${first}`;
+    else if (first !== entry.term && !invariantViolation) {
+      invariantViolation = `state machine safety: node ${id} applied index ${entry.index} from term ${entry.term}, another node applied it from term ${first}`;
     }
     if (entry.type !== 'normal' || !entry.data) return;
     const command = JSON.parse(new TextDecoder().decode(entry.data)) as KvCommand;
@@ -345,12 +345,26 @@ export function runSimulation(seed: number, options: SimulationOptions): Simulat
     // A Raft invariant assertion (say, a follower holding a committed entry the leader lacks)
     // is the simulator catching a bug, like a failed linearizability check.
     if (!(error instanceof AssertionError)) throw error;
-    safetyViolation ??= `invariant broken at step ${now}: ${error.message}`;
+    invariantViolation ??= `invariant broken at step ${now}: ${error.message}`;
   }
 
   // A write whose client never heard back either took effect (it is in the applied log: its
   // output is known, its return time stays unknown) or never did (it is dropped). Knowing this,
   // as only a simulator can, keeps the checker's search small without hiding any violation.
+  // Liveness: after the quiet phase (every node up, no faults) one leader has replicated and
+  // applied its whole log everywhere. A leader that stops replicating to a recovered follower
+  // (say, with a pipeline full of lost messages) fails here.
+  if (invariantViolation === undefined) {
+    const live = [...nodes.values()];
+    const leaders = live.filter((node) => node.raft.role === 'leader');
+    const leader = leaders[0];
+    if (leaders.length !== 1 || !leader) invariantViolation = `liveness: ${leaders.length} leaders after the quiet phase`;
+    else {
+      const behind = live.filter((node) => node.applied < leader.raft.log.committed || node.raft.log.committed < leader.raft.log.committed);
+      if (behind.length > 0) invariantViolation = `liveness: nodes ${behind.map((node) => node.raft.id).join(', ')} stuck behind the leader's commit ${leader.raft.log.committed}`;
+    }
+  }
+
   const recorded = history.flatMap((operation, index) => {
     if (operation.clientId === -1) return [];
     if (operation.return !== Infinity) return [operation];
@@ -361,10 +375,10 @@ export function runSimulation(seed: number, options: SimulationOptions): Simulat
   return {
     seed,
     operations: recorded.length,
-    violation: check.result === 'illegal' || safetyViolation !== undefined,
+    violation: check.result === 'illegal' || invariantViolation !== undefined,
     verdict: check.result,
     ...(check.result === 'illegal' ? { detail: renderHistory(kvModel, check.partition) } : {}),
     ...(check.result === 'unknown' ? { detail: check.reason } : {}),
-    ...(safetyViolation !== undefined ? { detail: `state machine safety: ${safetyViolation}` } : {}),
+    ...(invariantViolation !== undefined ? { detail: invariantViolation } : {}),
   };
 }

@@ -22,7 +22,7 @@ describe('deterministic simulation of Raft under faults', () => {
       if (result.violation || result.verdict === 'unknown') failures.push(`seed ${seed} (${result.verdict}): ${result.detail ?? ''}`);
     }
     expect(failures).toEqual([]);
-    expect(operations).toBeGreaterThan(CI_SEEDS * 100); // the clients did real work
+    expect(operations).toBeGreaterThan(CI_SEEDS * 50); // the clients did real work (~100 checked operations per seed)
   }, 300_000);
 
   it('replays a seed exactly', () => {

@@ -1,0 +1,84 @@
+import type { Item } from '@shoal/model';
+import type { StorageEngine, WriteOp } from '@shoal/storage';
+import { CHANGE_LOG_RANGE, decodeChangeRecord } from './change-log.js';
+import { indexWrites, type IndexHandle } from './index-entries.js';
+import { encodeItem, type DurableWriter, type TableHandle } from './partition-store.js';
+
+/** Change records applied to the global indexes per durable batch. */
+const CHANGES_PER_BATCH = 256;
+
+export type IndexAccounting = (tableNumber: number, indexNumber: number, removed: Item | undefined, added: Item | undefined) => void;
+
+/**
+ * Maintains global secondary indexes asynchronously, as DynamoDB does: item writes append
+ * change records (old and new image) in their own atomic batch; this drains the durable log in
+ * order, and for each record writes the index changes and deletes the record in one batch. A
+ * crash between the two leaves the record to be applied again, which is idempotent (an entry is
+ * put or deleted by key). Indexes of a table are read from its current definition, so an index
+ * created after a write still gets it (its backfill covers it too) and a dropped one does not.
+ */
+export class GlobalIndexMaintainer {
+  private running: Promise<void> | undefined;
+  private again = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly engine: StorageEngine,
+    private readonly writer: DurableWriter,
+    private readonly account: IndexAccounting,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  private resolveTable: ((tableNumber: number) => TableHandle | undefined) | undefined;
+
+  /** Starts draining; `resolveTable` finds a table's current key shape and indexes by number. */
+  start(resolveTable: (tableNumber: number) => TableHandle | undefined): void {
+    this.resolveTable = resolveTable;
+    this.wake();
+  }
+
+  /** Asks for a drain of the records durable so far (nothing happens before `start`). */
+  wake(): void {
+    if (!this.resolveTable) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.drain()
+      .catch((error: unknown) => this.onError(error))
+      .finally(() => {
+        this.running = undefined;
+        if (this.again) {
+          this.again = false;
+          this.wake();
+        } else {
+          for (const resolve of this.idleWaiters.splice(0)) resolve();
+        }
+      });
+  }
+
+  /** Resolves when every change record written before the call has been applied (for tests and shutdown). */
+  idle(): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private async drain(): Promise<void> {
+    for (;;) {
+      const ops: WriteOp[] = [];
+      for await (const [key, value] of this.engine.iterate({ ...CHANGE_LOG_RANGE, limit: CHANGES_PER_BATCH })) {
+        const record = decodeChangeRecord(key, value);
+        const table = this.resolveTable?.(record.tableNumber);
+        const globals = table?.indexes?.filter((index: IndexHandle) => index.kind === 'global') ?? [];
+        if (table && globals.length > 0) {
+          const { ops: indexOps, changes } = indexWrites(table.tableNumber, table.shape, globals, record.before, record.after, encodeItem);
+          ops.push(...indexOps);
+          for (const change of changes) this.account(table.tableNumber, change.index.indexNumber, change.removed, change.added);
+        }
+        ops.push({ type: 'del', key });
+      }
+      if (ops.length === 0) return;
+      await this.writer.write(ops);
+    }
+  }
+}
