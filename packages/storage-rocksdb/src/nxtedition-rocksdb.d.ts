@@ -15,7 +15,7 @@ declare module '@nxtedition/rocksdb' {
   type BatchOperation = { type: 'put'; key: Buffer; value: Buffer } | { type: 'del'; key: Buffer };
   export class RocksLevel {
     constructor(location: string, options: { keyEncoding: 'buffer'; valueEncoding: 'buffer' });
-    open(options?: { createIfMissing?: boolean; cacheSize?: number; compression?: boolean }): Promise<void>;
+    open(options?: { createIfMissing?: boolean; cacheSize?: number; compression?: boolean; walCompression?: boolean }): Promise<void>;
     getMany(keys: Buffer[]): Promise<(Buffer | undefined)[]>;
     batch(operations: BatchOperation[], options: { sync: boolean }): Promise<void>;
     iterator(options: IteratorOptions): RocksIterator;
