@@ -1,0 +1,2 @@
+export { TOKEN_SPACE_END, tokenValue, partitionFor, replicaCounts, checkMap, type StorageNode, type Partition, type PartitionMap, type ReplicaMove } from './partition-map.js';
+export { initialMap, addNode, removeNode, splitPartition } from './placement.js';
