@@ -10,6 +10,17 @@ export interface StateMachine {
   apply(data: Uint8Array, index: number): unknown;
   snapshot(): Uint8Array;
   restore(data: Uint8Array): void;
+  /**
+   * Machines that keep their state in the node's storage engine: the index their durable state
+   * reflects (entries up to it are not applied again after a restart)...
+   */
+  readonly durableApplied?: number;
+  /**
+   * ...and the writes of the entries applied since the last call, with the applied index, which
+   * the host writes (unsynced: the Raft log is the durable record, and the next synced write of
+   * the engine's WAL makes these durable too) before it answers the proposals and reads.
+   */
+  takeWrites?(): WriteOp[];
 }
 
 export interface HostOptions {
@@ -93,8 +104,10 @@ export class RaftHost {
   async addGroup(group: number, membership: Membership, machine: StateMachine): Promise<void> {
     if (this.groups.has(group)) throw new Error(`raft group ${group} is already open`);
     const { log, persisted } = await GroupLog.open(this.options.engine, group);
-    if (persisted.snapshot) machine.restore(persisted.snapshot.data);
-    const applied = persisted.snapshot?.meta.index ?? 0;
+    const snapshotIndex = persisted.snapshot?.meta.index ?? 0;
+    const durable = machine.durableApplied ?? 0;
+    if (persisted.snapshot && durable < snapshotIndex) machine.restore(persisted.snapshot.data);
+    const applied = Math.max(snapshotIndex, durable);
     const node = new RaftNode({
       id: this.options.node,
       membership,
@@ -105,7 +118,8 @@ export class RaftHost {
       ...(this.options.maxEntriesPerMessage ? { maxEntriesPerMessage: this.options.maxEntriesPerMessage } : {}),
       ...(persisted.hardState ? { hardState: persisted.hardState } : {}),
       entries: persisted.entries,
-      ...(persisted.snapshot ? { snapshot: persisted.snapshot.meta, snapshotData: persisted.snapshot.data, applied } : {}),
+      ...(persisted.snapshot ? { snapshot: persisted.snapshot.meta, snapshotData: persisted.snapshot.data } : {}),
+      applied,
     });
     this.groups.set(group, { id: group, node, log, machine, applied, lastSnapshot: applied, proposals: new Map(), reads: new Map(), readsAwaitingApply: [] });
     this.kick();
@@ -184,7 +198,9 @@ export class RaftHost {
     this.stats.rounds++;
     if (this.closed) return;
     const outbound = new Map<NodeId, GroupMessage[]>();
-    const compaction: WriteOp[] = [];
+    const unsynced: WriteOp[] = [];
+    // Answers to proposals and reads wait until the state they describe is in the engine.
+    const answers: (() => void)[] = [];
     for (const { group, ready } of batch) {
       for (const message of ready.messages) {
         let messages = outbound.get(message.to);
@@ -198,10 +214,10 @@ export class RaftHost {
         for (const [index, waiter] of group.proposals) {
           if (index > group.applied) continue;
           group.proposals.delete(index);
-          waiter.reject(new ProposalOutcomeUnknownError(index));
+          answers.push(() => waiter.reject(new ProposalOutcomeUnknownError(index)));
         }
       }
-      for (const entry of ready.committedEntries) this.apply(group, entry);
+      for (const entry of ready.committedEntries) this.apply(group, entry, answers);
       for (const state of ready.readStates) {
         const waiter = group.reads.get(state.requestId);
         if (!waiter) continue;
@@ -209,38 +225,41 @@ export class RaftHost {
         group.readsAwaitingApply.push({ index: state.index, waiter });
       }
       group.node.advance(ready);
-      this.releaseReads(group);
+      this.releaseReads(group, answers);
       if (ready.role !== 'leader') this.failReads(group, ready.leader);
-      this.maybeSnapshot(group, compaction);
-      group.log.collectGarbage(compaction, GARBAGE_ENTRIES_PER_ROUND);
+      const machineWrites = group.machine.takeWrites?.();
+      if (machineWrites) unsynced.push(...machineWrites);
+      this.maybeSnapshot(group, unsynced);
+      group.log.collectGarbage(unsynced, GARBAGE_ENTRIES_PER_ROUND);
     }
     for (const [to, messages] of outbound) {
       this.options.transport.send(to, messages);
       this.stats.batchesSent++;
       this.stats.messagesSent += messages.length;
     }
-    // Compaction needs no sync of its own: losing it in a crash only keeps more log.
-    if (compaction.length > 0) await this.options.engine.write(compaction, { sync: false });
+    // No sync of its own: losing it in a crash only keeps more log, or re-applies entries.
+    if (unsynced.length > 0) await this.options.engine.write(unsynced, { sync: false });
+    for (const answer of answers) answer();
     this.writing = false;
     this.kick();
   }
 
-  private apply(group: Group, entry: Entry): void {
+  private apply(group: Group, entry: Entry, answers: (() => void)[]): void {
     if (entry.index <= group.applied) return;
     group.applied = entry.index;
     const result = entry.type === 'normal' && entry.data !== null ? group.machine.apply(entry.data, entry.index) : undefined;
     const waiter = group.proposals.get(entry.index);
     if (!waiter) return;
     group.proposals.delete(entry.index);
-    if (waiter.term === entry.term) waiter.resolve(result);
-    else waiter.reject(new ProposalDroppedError(`entry ${entry.index} was replaced by a leader of term ${entry.term}`));
+    if (waiter.term === entry.term) answers.push(() => waiter.resolve(result));
+    else answers.push(() => waiter.reject(new ProposalDroppedError(`entry ${entry.index} was replaced by a leader of term ${entry.term}`)));
   }
 
-  private releaseReads(group: Group): void {
+  private releaseReads(group: Group, answers: (() => void)[]): void {
     if (group.readsAwaitingApply.length === 0) return;
     const ready = group.readsAwaitingApply.filter((read) => read.index <= group.applied);
     group.readsAwaitingApply = group.readsAwaitingApply.filter((read) => read.index > group.applied);
-    for (const read of ready) read.waiter.resolve();
+    for (const read of ready) answers.push(() => read.waiter.resolve());
   }
 
   /** Read requests a deposed leader can no longer confirm fail, so that the client retries elsewhere. */

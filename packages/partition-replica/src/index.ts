@@ -1,0 +1,1 @@
+export { PartitionReplica, encodeWrite, APPLIED_PREFIX, type ReplicatedWrite } from './partition-replica.js';
