@@ -1,5 +1,5 @@
 import { ShoalError, SeededRandom, type Random } from '@shoal/base';
-import { NotLeaderError, ProposalDroppedError, RaftNode, type Entry, type Membership, type NodeId, type Ready } from '@shoal/raft';
+import { malformedMessage, NotLeaderError, ProposalDroppedError, RaftNode, type Entry, type Membership, type NodeId, type Ready } from '@shoal/raft';
 import type { StorageEngine, WriteOp } from '@shoal/storage';
 import { GroupLog } from './log-store.js';
 import type { GroupMessage, Transport } from './transport.js';
@@ -88,7 +88,7 @@ export class RaftHost {
   private closed = false;
   private nextRead = 1;
   /** Durable-write rounds and the Raft records they carried (for benchmarks and tests). */
-  readonly stats = { rounds: 0, syncs: 0, messagesSent: 0, batchesSent: 0 };
+  readonly stats = { rounds: 0, syncs: 0, messagesSent: 0, batchesSent: 0, malformedMessages: 0 };
 
   constructor(private readonly options: HostOptions) {
     this.random = options.random ?? new SeededRandom((Date.now() ^ (options.node * 0x9e3779b1)) >>> 0);
@@ -169,7 +169,16 @@ export class RaftHost {
 
   private deliver(batch: GroupMessage[]): void {
     if (this.closed) return;
-    for (const { group, message } of batch) this.groups.get(group)?.node.step(message);
+    for (const { group, message } of batch) {
+      const target = this.groups.get(group);
+      if (!target) continue;
+      // A garbled message is dropped like a lost one, never allowed to trip the core's assertions.
+      if (malformedMessage(message, this.options.node) !== undefined) {
+        this.stats.malformedMessages++;
+        continue;
+      }
+      target.node.step(message);
+    }
     this.kick();
   }
 

@@ -113,6 +113,23 @@ describe('multi-Raft host', () => {
     expect(first.raft(1).log.snapshotIndex).toBeGreaterThan(0);
   });
 
+  it('drops garbled messages from the network and keeps working', async () => {
+    cluster = new TestCluster([1]);
+    for (const node of NODES) await cluster.start(node);
+    const leader = await cluster.waitForLeader(1);
+    const intruder = cluster.network.transport(9);
+    const garbage = [
+      { type: 'append', from: 9, to: leader.node, term: 99, index: 1, logTerm: 1, entries: [{ index: 5, term: 1, type: 'normal', data: null }] },
+      { type: 'bogus', from: 2, to: leader.node, term: 1 },
+      { type: 'appendResponse', from: 2, to: leader.node, term: Number.NaN, index: 3 },
+      { type: 'snapshot', from: 2, to: leader.node, term: 5 },
+    ];
+    intruder.send(leader.node, garbage.map((message) => ({ group: 1, message: message as never })));
+    await waitFor(() => leader.stats.malformedMessages === 4, 'the garbled messages to be dropped');
+    await leader.propose(1, RegisterMachine.command('still', 'working'));
+    await waitFor(() => NODES.every((node) => cluster?.values(node, 1).get('still') === 'working'), 'a write after the garbage');
+  });
+
   it('answers a proposal on a follower with NotLeader naming the leader', async () => {
     cluster = new TestCluster([1]);
     for (const node of NODES) await cluster.start(node);
