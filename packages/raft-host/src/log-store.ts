@@ -20,7 +20,8 @@ export interface PersistedGroup {
 }
 
 function groupKey(group: number, kind: number, index?: number): Uint8Array {
-  const key = new Uint8Array(index === undefined ? 6 : 14);
+  // Buffers (from Node's pool) pass to the RocksDB binding without another wrapper.
+  const key = Buffer.allocUnsafe(index === undefined ? 6 : 14);
   key[0] = RAFT_PREFIX;
   writeUint32(key, 1, group);
   key[5] = kind;

@@ -23,16 +23,17 @@ function writeFloat64(target: Uint8Array, offset: number, value: number): void {
 
 export function encodeEntry(entry: Entry): Uint8Array {
   const payload = entry.type === 'config' ? 5 : (entry.data?.length ?? 0);
-  const out = new Uint8Array(9 + payload);
+  const out = Buffer.allocUnsafe(9 + payload);
   writeFloat64(out, 1, entry.term);
   if (entry.type === 'config') {
     const change = entry.config as ConfigChange;
     out[0] = ENTRY_CONFIG;
     out[9] = CONFIG_KINDS.indexOf(change.kind) + 1;
-    new DataView(out.buffer).setUint32(10, change.node);
+    new DataView(out.buffer, out.byteOffset, out.byteLength).setUint32(10, change.node);
   } else if (entry.data === null) {
     out[0] = ENTRY_NOOP;
   } else {
+    // (allocUnsafe: every byte is written below)
     out[0] = ENTRY_NORMAL;
     out.set(entry.data, 9);
   }
@@ -44,7 +45,7 @@ export function decodeEntry(index: number, bytes: Uint8Array): Entry {
   const term = view.getFloat64(1);
   switch (bytes[0]) {
     case ENTRY_NORMAL:
-      return { index, term, type: 'normal', data: bytes.slice(9) };
+      return { index, term, type: 'normal', data: new Uint8Array(bytes.subarray(9)) };
     case ENTRY_NOOP:
       return { index, term, type: 'normal', data: null };
     case ENTRY_CONFIG: {
@@ -87,5 +88,5 @@ export function decodeSnapshot(bytes: Uint8Array): Snapshot {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const length = view.getUint32(16);
   const membership = JSON.parse(new TextDecoder().decode(bytes.subarray(20, 20 + length)));
-  return { meta: { index: view.getFloat64(0), term: view.getFloat64(8), membership }, data: bytes.slice(20 + length) };
+  return { meta: { index: view.getFloat64(0), term: view.getFloat64(8), membership }, data: new Uint8Array(bytes.subarray(20 + length)) };
 }

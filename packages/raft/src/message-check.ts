@@ -51,14 +51,19 @@ export function malformedMessage(message: Message, self: number): string | undef
   if (!TYPES.has(message.type)) return `unknown type ${String(message.type)}`;
   if (!node(message.from) || message.to !== self) return `from ${String(message.from)} to ${String(message.to)} on node ${self}`;
   if (!count(message.term)) return `term ${String(message.term)}`;
-  for (const field of ['logTerm', 'index', 'commit', 'rejectHint'] as const) {
-    if (!optionalCount(message[field])) return `${field} ${String(message[field])}`;
-  }
+  if (!optionalCount(message.logTerm)) return `logTerm ${String(message.logTerm)}`;
+  if (!optionalCount(message.index)) return `index ${String(message.index)}`;
+  if (!optionalCount(message.commit)) return `commit ${String(message.commit)}`;
+  if (!optionalCount(message.rejectHint)) return `rejectHint ${String(message.rejectHint)}`;
   if (message.context !== undefined && !Number.isSafeInteger(message.context)) return `context ${String(message.context)}`;
   if (message.reject !== undefined && typeof message.reject !== 'boolean') return 'reject is not a boolean';
   if ((message.type === 'append' || message.type === 'preVote' || message.type === 'vote') && (message.index === undefined || message.logTerm === undefined)) {
     return `a ${message.type} without index and log term`;
   }
   if (message.logTerm !== undefined && message.logTerm > message.term) return `log term ${message.logTerm} above term ${message.term}`;
-  return entriesProblem(message) ?? snapshotProblem(message.snapshot, message.type);
+  if (message.entries !== undefined) {
+    const problem = entriesProblem(message);
+    if (problem) return problem;
+  }
+  return message.snapshot === undefined && message.type !== 'snapshot' ? undefined : snapshotProblem(message.snapshot, message.type);
 }

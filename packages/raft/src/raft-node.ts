@@ -102,6 +102,8 @@ export class RaftNode {
   /** Committed configuration entries are applied up to here. */
   private appliedConfigIndex = 0;
   private latestSnapshot: Snapshot | undefined;
+  /** Entries were appended since the last ready(): broadcast them then. */
+  private appendsPending = false;
   private previousHardState: HardState;
   private readonly electionTick: number;
   private readonly heartbeatTick: number;
@@ -248,6 +250,7 @@ export class RaftNode {
   // ---- outputs ----
 
   hasReady(): boolean {
+    if (this.appendsPending && this.role === 'leader') return true;
     return (
       this.messages.length > 0 ||
       this.readStates.length > 0 ||
@@ -259,6 +262,10 @@ export class RaftNode {
   }
 
   ready(): Ready {
+    if (this.appendsPending) {
+      this.appendsPending = false;
+      if (this.role === 'leader') this.broadcastAppend();
+    }
     const hardState = this.hardState();
     return {
       ...(sameHardState(hardState, this.previousHardState) ? {} : { hardState }),
@@ -499,7 +506,9 @@ export class RaftNode {
     this.log.append([{ ...entry, term: this.term, index }]);
     (this.progress.get(this.id) as Progress).maybeUpdate(index);
     this.maybeCommit();
-    this.broadcastAppend();
+    // Appends go out when the driver next asks for ready(): every entry proposed in between
+    // travels in one message per follower instead of one message per proposal.
+    this.appendsPending = true;
     return index;
   }
 
