@@ -1,6 +1,6 @@
 import { AssertionError, SeededRandom } from '@shoal/base';
 import { checkOperations, kvModel, renderHistory, type KvInput, type KvOutput, type Operation } from '@shoal/linearizability';
-import { NotLeaderError, RaftNode, type Entry, type HardState, type Message, type NodeId, type Ready, type Snapshot } from '@shoal/raft';
+import { NotLeaderError, ProposalDroppedError, RaftNode, type Entry, type HardState, type Message, type NodeId, type Ready, type Snapshot } from '@shoal/raft';
 import { KvStateMachine, type KvCommand } from './kv-state-machine.js';
 
 /**
@@ -17,11 +17,15 @@ export interface SimulationOptions {
   steps: number;
   /** Raft nodes (default: each seed picks 3, as a partition's group has, or 5, as in Figure 8). */
   nodes?: number;
+  /** Random membership changes and leadership transfers (default: when pre-vote or check-quorum is on). */
+  membershipChanges?: boolean;
 }
 
 export interface SimulationResult {
   seed: number;
   operations: number;
+  /** Membership changes the leaders accepted (each also committed unless a fault intervened). */
+  membershipChanges: number;
   violation: boolean;
   verdict: 'ok' | 'illegal' | 'unknown';
   detail?: string;
@@ -76,7 +80,14 @@ export function runSimulation(seed: number, options: SimulationOptions): Simulat
   // Each seed runs one of the safe configurations, so that the search covers all of them.
   const preVote = random.chance(0.5);
   const checkQuorum = random.chance(0.5);
-  const NODES: NodeId[] = Array.from({ length: options.nodes ?? (random.chance(0.5) ? 3 : 5) }, (_, i) => i + 1);
+  const INITIAL_VOTERS: NodeId[] = Array.from({ length: options.nodes ?? (random.chance(0.5) ? 3 : 5) }, (_, i) => i + 1);
+  // Membership changes (a spare node added as a learner, promoted, a voter removed, leadership
+  // transferred) need pre-vote or check-quorum, as in production: without either, a removed node
+  // that missed its removal disrupts the cluster with ever higher terms (Raft thesis §4.2.3).
+  const membershipChanges = options.membershipChanges ?? (preVote || checkQuorum);
+  const NODES: NodeId[] = membershipChanges ? [...INITIAL_VOTERS, INITIAL_VOTERS.length + 1] : INITIAL_VOTERS;
+  const changes = new SeededRandom(seed * 7919 + 17);
+  const storms = new SeededRandom(seed * 104729 + 5);
   const disks = new Map<NodeId, Disk>(NODES.map((id) => [id, { entries: [] }]));
   const nodes = new Map<NodeId, SimNode>();
   const down = new Map<NodeId, number>(); // node -> restart step
@@ -93,6 +104,7 @@ export function runSimulation(seed: number, options: SimulationOptions): Simulat
   let now = 0;
   let faultsOn = true;
   const appliedTerms = new Map<number, number>();
+  let membershipOps = 0;
   let invariantViolation: string | undefined;
   /** The first output each write op produced when applied, and the op of each write call. */
   const appliedOutputs = new Map<number, KvOutput>();
@@ -103,7 +115,7 @@ export function runSimulation(seed: number, options: SimulationOptions): Simulat
     const hardState = disk.hardState && options.variant === 'forgetVote' ? { ...disk.hardState, vote: 0 } : disk.hardState;
     const raft = new RaftNode({
       id,
-      membership: { voters: NODES, learners: [] },
+      membership: { voters: INITIAL_VOTERS, learners: [] },
       electionTick: 10,
       heartbeatTick: 2,
       random: new SeededRandom(seed * 31 + id + now),
@@ -241,6 +253,41 @@ export function runSimulation(seed: number, options: SimulationOptions): Simulat
     }
   };
 
+  // Buggify: two nodes time out at the same moment, so that candidates compete in one term (split
+  // votes), which is when a node that votes twice in a term lets two leaders be elected.
+  const splitVote = () => {
+    const live = NODES.filter((id) => !down.has(id));
+    if (live.length < 2) return;
+    const first = live[storms.int(live.length)] as NodeId;
+    const others = live.filter((id) => id !== first);
+    const second = others[storms.int(others.length)] as NodeId;
+    for (const id of [first, second]) {
+      const raft = (nodes.get(id) as SimNode).raft;
+      for (let i = 0; i < 30 && raft.role !== 'candidate' && raft.role !== 'preCandidate'; i++) raft.tick();
+    }
+  };
+
+  const changeMembership = () => {
+    const leaderId = NODES.find((id) => !down.has(id) && (nodes.get(id) as SimNode).raft.role === 'leader');
+    if (leaderId === undefined) return;
+    const raft = (nodes.get(leaderId) as SimNode).raft;
+    const { voters, learners } = raft.membership;
+    try {
+      if (changes.chance(0.25)) {
+        const others = voters.filter((voter) => voter !== leaderId);
+        if (others.length > 0) raft.transferLeadership(others[changes.int(others.length)] as NodeId);
+        return;
+      }
+      const outsider = NODES.find((id) => !voters.includes(id) && !learners.includes(id));
+      if (learners.length > 0) raft.proposeConfigChange({ kind: 'promote', node: learners[0] as NodeId });
+      else if (outsider !== undefined) raft.proposeConfigChange({ kind: 'addLearner', node: outsider });
+      else raft.proposeConfigChange({ kind: 'remove', node: voters[changes.int(voters.length)] as NodeId });
+      membershipOps++;
+    } catch (error) {
+      if (!(error instanceof ProposalDroppedError || error instanceof NotLeaderError)) throw error;
+    }
+  };
+
   const issueClientOps = () => {
     for (let client = 1; client <= CLIENTS; client++) {
       if (busy.has(client) || !random.chance(0.05)) continue;
@@ -274,6 +321,7 @@ export function runSimulation(seed: number, options: SimulationOptions): Simulat
           busy.add(client);
         }
       } catch (error) {
+        if (error instanceof ProposalDroppedError) continue; // refused (a transfer in progress): try later
         if (!(error instanceof NotLeaderError)) throw error;
         if (error.leader !== 0) leaderGuess.set(client, error.leader);
         else leaderGuess.delete(client);
@@ -290,6 +338,8 @@ export function runSimulation(seed: number, options: SimulationOptions): Simulat
       }
     }
     if (withFaults && random.chance(1 / 100)) injectFault();
+    if (withFaults && membershipChanges && changes.chance(1 / 250)) changeMembership();
+    if (withFaults && storms.chance(1 / 400)) splitVote();
     // Deliver due messages in a seeded order (reordering comes from the random delays).
     for (let i = network.length - 1; i >= 0; i--) {
       const pending = network[i] as { at: number; message: Message };
@@ -360,7 +410,9 @@ export function runSimulation(seed: number, options: SimulationOptions): Simulat
     const leader = leaders[0];
     if (leaders.length !== 1 || !leader) invariantViolation = `liveness: ${leaders.length} leaders after the quiet phase`;
     else {
-      const behind = live.filter((node) => node.applied < leader.raft.log.committed || node.raft.log.committed < leader.raft.log.committed);
+      const { voters, learners } = leader.raft.membership;
+      const members = live.filter((node) => voters.includes(node.raft.id) || learners.includes(node.raft.id));
+      const behind = members.filter((node) => node.applied < leader.raft.log.committed || node.raft.log.committed < leader.raft.log.committed);
       if (behind.length > 0) invariantViolation = `liveness: nodes ${behind.map((node) => node.raft.id).join(', ')} stuck behind the leader's commit ${leader.raft.log.committed}`;
     }
   }
@@ -375,6 +427,7 @@ export function runSimulation(seed: number, options: SimulationOptions): Simulat
   return {
     seed,
     operations: recorded.length,
+    membershipChanges: membershipOps,
     violation: check.result === 'illegal' || invariantViolation !== undefined,
     verdict: check.result,
     ...(check.result === 'illegal' ? { detail: renderHistory(kvModel, check.partition) } : {}),

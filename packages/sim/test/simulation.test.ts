@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runSimulation, type SimulationResult, type Variant } from '../src/simulation.js';
 
 const STEPS = 6000;
-const CI_SEEDS = 200;
+const CI_SEEDS = 500;
 
 function firstViolation(variant: Variant): SimulationResult | undefined {
   for (let seed = 1; seed <= CI_SEEDS; seed++) {
@@ -16,13 +16,16 @@ describe('deterministic simulation of Raft under faults', () => {
   it(`finds no violation in ${CI_SEEDS} seeds of the correct engine`, () => {
     const failures: string[] = [];
     let operations = 0;
+    let membershipChanges = 0;
     for (let seed = 1; seed <= CI_SEEDS; seed++) {
       const result = runSimulation(seed, { variant: 'correct', steps: STEPS });
       operations += result.operations;
+      membershipChanges += result.membershipChanges;
       if (result.violation || result.verdict === 'unknown') failures.push(`seed ${seed} (${result.verdict}): ${result.detail ?? ''}`);
     }
     expect(failures).toEqual([]);
     expect(operations).toBeGreaterThan(CI_SEEDS * 50); // the clients did real work (~100 checked operations per seed)
+    expect(membershipChanges).toBeGreaterThan(CI_SEEDS / 2); // and the membership changed under them
   }, 300_000);
 
   it('replays a seed exactly', () => {
