@@ -19,6 +19,13 @@ export interface RocksDbEngineOptions {
 const CACHE_SIZE_BYTES_DEFAULT = 64 * 1024 * 1024;
 /** Entries fetched from the native iterator per call: amortises the crossing into C++. */
 const ITERATOR_BATCH_ENTRIES = 256;
+/**
+ * The first batch of an iteration is read on the calling thread (as point reads are, through
+ * `getSync`): short Queries, the common case, then skip the thread-pool round trip entirely.
+ * Later batches of long scans go to the pool. YCSB E at concurrency 1, alternating 15 s runs:
+ * 549 and 623 µs of server CPU per Query before, 514 and 522 after.
+ */
+const ITERATOR_FIRST_BATCH_ENTRIES = 16;
 
 interface RocksLevelInternals {
   _getManySync(keys: Buffer[], options: object): (Buffer | undefined)[];
@@ -83,6 +90,11 @@ class RocksDbEngine implements StorageEngine {
       limit: range.limit ?? -1,
     });
     try {
+      if (iterator._nextvSync) {
+        const { rows, finished } = iterator._nextvSync(Math.min(range.limit ?? ITERATOR_FIRST_BATCH_ENTRIES, ITERATOR_FIRST_BATCH_ENTRIES), {});
+        for (let i = 0; i < rows.length; i += 2) yield [rows[i] as Buffer, rows[i + 1] as Buffer];
+        if (finished) return;
+      }
       for (;;) {
         const entries = await iterator.nextv(ITERATOR_BATCH_ENTRIES);
         if (entries.length === 0) return;

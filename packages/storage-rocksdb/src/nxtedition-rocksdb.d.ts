@@ -10,6 +10,8 @@ declare module '@nxtedition/rocksdb' {
   }
   interface RocksIterator {
     nextv(size: number): Promise<[Buffer, Buffer][]>;
+    /** Undocumented (underscore): one batch read on the calling thread; rows are [key, value, key, value, ...]. */
+    _nextvSync?(size: number, options: object): { rows: Buffer[]; finished: boolean };
     close(): Promise<void>;
   }
   type BatchOperation = { type: 'put'; key: Buffer; value: Buffer } | { type: 'del'; key: Buffer };
