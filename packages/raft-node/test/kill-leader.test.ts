@@ -91,8 +91,11 @@ describe('real processes over gRPC', () => {
             acknowledged.set(`${group}/${key}`, value);
             if (killed) ackedAfterKill[group - 1]!++;
             const now = Date.now();
-            longestGapMs = Math.max(longestGapMs, now - lastAckAt);
-            lastAckAt = now;
+            // The gap that matters is in the killed leader's group: how long until it took writes again.
+            if (group === 1) {
+              longestGapMs = Math.max(longestGapMs, now - lastAckAt);
+              lastAckAt = now;
+            }
             continue;
           }
           leaders.delete(group);
@@ -136,7 +139,7 @@ describe('real processes over gRPC', () => {
         }
       }
     }
-    console.log(`raft kill test: ${acknowledged.size} acknowledged writes, node ${victim} killed after ${killedAt}; longest gap between acknowledgements after the kill: ${failoverGapMs} ms`);
+    console.log(`raft kill test: ${acknowledged.size} acknowledged writes, node ${victim} killed after ${killedAt}; longest gap between group 1's acknowledgements after the kill: ${failoverGapMs} ms`);
     expect(acknowledged.size).toBeGreaterThanOrEqual(killedAt + 500);
     // The killed leader's group itself recovered: it has a new leader and took writes.
     expect(ackedAfterKill[0]).toBeGreaterThan(100);
