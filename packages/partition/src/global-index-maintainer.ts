@@ -2,7 +2,7 @@ import type { Item } from '@shoal/model';
 import type { StorageEngine, WriteOp } from '@shoal/storage';
 import { CHANGE_LOG_RANGE, decodeChangeRecord } from './change-log.js';
 import { indexWrites, type IndexHandle } from './index-entries.js';
-import { encodeItem, type DurableWriter, type TableHandle } from './partition-store.js';
+import { encodeItem, writeWhenAccepted, type DurableWriter, type TableHandle } from './partition-store.js';
 
 /** Change records applied to the global indexes per durable batch. */
 const CHANGES_PER_BATCH = 256;
@@ -66,6 +66,7 @@ export class GlobalIndexMaintainer {
   private async drain(): Promise<void> {
     for (;;) {
       const ops: WriteOp[] = [];
+      const accounting: (() => void)[] = [];
       for await (const [key, value] of this.engine.iterate({ ...CHANGE_LOG_RANGE, limit: CHANGES_PER_BATCH })) {
         const record = decodeChangeRecord(key, value);
         const table = this.resolveTable?.(record.tableNumber);
@@ -73,12 +74,13 @@ export class GlobalIndexMaintainer {
         if (table && globals.length > 0) {
           const { ops: indexOps, changes } = indexWrites(table.tableNumber, table.shape, globals, record.before, record.after, encodeItem);
           ops.push(...indexOps);
-          for (const change of changes) this.account(table.tableNumber, change.index.indexNumber, change.removed, change.added);
+          for (const change of changes) accounting.push(() => this.account(table.tableNumber, change.index.indexNumber, change.removed, change.added));
         }
         ops.push({ type: 'del', key });
       }
       if (ops.length === 0) return;
-      await this.writer.write(ops);
+      await writeWhenAccepted(this.writer, ops);
+      for (const account of accounting) account();
     }
   }
 }

@@ -1,6 +1,6 @@
 import { itemSizeBytes, type Item } from '@shoal/model';
 import type { KeyShape, TableStatistics } from '@shoal/metadata';
-import { canReadSync, type KeyRange, type StorageEngine, type WriteOp } from '@shoal/storage';
+import { canReadSync, GroupCommitQueueFull, type KeyRange, type StorageEngine, type WriteOp } from '@shoal/storage';
 import { applyWrite } from './apply.js';
 import type { WriteCommand, WriteOutcome } from './commands.js';
 import { itemStorageKey, tableKeyRange } from './item-key.js';
@@ -43,6 +43,29 @@ export const ITEM_COLLECTION_BYTES_MAX = 10 * 1024 * 1024 * 1024;
 
 /** Items deleted per batch when a table is dropped; bounds the size of one write. */
 const DROP_BATCH_ITEMS_MAX = 1000;
+/** How long background work (index maintenance, backfill, drops) waits when the write queue is full. */
+const BACKGROUND_BACKOFF_MS = 5;
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Writes a batch of background work: a full write queue means "later", not failure, because
+ * client writes have priority (they are refused with a throttling error instead).
+ */
+export async function writeWhenAccepted(writer: DurableWriter, ops: WriteOp[]): Promise<void> {
+  for (;;) {
+    if (writer.accepts && !writer.accepts(ops.length)) {
+      await pause(BACKGROUND_BACKOFF_MS);
+      continue;
+    }
+    try {
+      return await writer.write(ops);
+    } catch (error) {
+      if (!(error instanceof GroupCommitQueueFull)) throw error;
+      await pause(BACKGROUND_BACKOFF_MS);
+    }
+  }
+}
 
 export function encodeItem(item: Item): Uint8Array {
   return encoder.encode(JSON.stringify(item));
@@ -225,8 +248,10 @@ export class PartitionStore {
    * ordered with the item's writes so that a concurrent update can never be overwritten by a
    * stale entry.
    */
-  reindex(table: TableHandle, key: Item, index: IndexHandle): Promise<void> {
-    if (this.failure !== undefined) return Promise.reject(this.failure);
+  async reindex(table: TableHandle, key: Item, index: IndexHandle): Promise<void> {
+    // A backfill step waits for room in the write queue: refused, it would fail the store.
+    while (this.writer.accepts && !this.writer.accepts(1)) await pause(BACKGROUND_BACKOFF_MS);
+    if (this.failure !== undefined) throw this.failure;
     const storageKey = itemStorageKey(table.tableNumber, table.shape, key);
     const name = Buffer.from(storageKey.buffer, storageKey.byteOffset, storageKey.length).toString('latin1');
     const pending = this.pending.get(name);
@@ -342,7 +367,7 @@ export class PartitionStore {
         ops.push({ type: 'del', key });
       }
       if (ops.length === 0) return;
-      await this.writer.write(ops);
+      await writeWhenAccepted(this.writer, ops);
     }
   }
 

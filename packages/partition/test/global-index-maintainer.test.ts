@@ -42,6 +42,33 @@ describe('global indexes maintained from the change log', () => {
     expect(second.indexStatisticsOf(table.tableNumber, byGenre.indexNumber).itemCount).toBe(2);
   });
 
+  it('waits for room when the write queue is full instead of failing the store', async () => {
+    const engine = new MemoryEngine();
+    // A queue of 8 operations: client writes beyond it are refused (throttled), and the index
+    // maintainer's batches must wait their turn rather than fail.
+    const store = new PartitionStore(engine, new GroupCommitWriter(engine, { queueOpsMax: 8 }));
+    await store.startIndexMaintenance((tableNumber) => (tableNumber === table.tableNumber ? table : undefined));
+    const outcomes = [];
+    for (let wave = 0; wave < 20; wave++) {
+      // Ten writes at once (twenty operations with their change records) overflow the queue.
+      const keys = Array.from({ length: 10 }, (_, i) => `k${(wave * 10 + i) % 50}`);
+      outcomes.push(...(await Promise.all(keys.map((id, i) => store.execute(table, { id: { S: id } }, put({ id: { S: id }, genre: { S: `g${wave}-${i}` } }))))));
+    }
+    const applied = outcomes.filter((outcome) => outcome.status === 'applied').length;
+    const throttled = outcomes.filter((outcome) => outcome.status === 'rejected' && outcome.rejection.type === 'ProvisionedThroughputExceededException').length;
+    expect(applied + throttled).toBe(200);
+    expect(throttled).toBeGreaterThan(0);
+    await store.indexesSettled();
+    // The store still takes writes, and the index holds exactly one entry per stored item.
+    expect((await store.execute(table, { id: { S: 'after' } }, put({ id: { S: 'after' }, genre: { S: 'z' } }))).status).toBe('applied');
+    await store.indexesSettled();
+    const items: string[] = [];
+    for await (const [, item] of store.scan({ gte: Uint8Array.of(0x10), lt: Uint8Array.of(0x11) })) items.push(JSON.stringify([item.id, item.genre]));
+    const entries = (await rows(engine, INDEX_PREFIX)).map((item) => JSON.stringify([item.id, item.genre]));
+    expect(entries.sort()).toEqual(items.sort());
+    expect(items.length).toBeGreaterThan(10);
+  });
+
   it('drops the change records of a table that no longer exists', async () => {
     const engine = new MemoryEngine();
     const store = new PartitionStore(engine, new GroupCommitWriter(engine));
