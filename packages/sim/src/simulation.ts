@@ -307,8 +307,13 @@ export function runSimulation(seed: number, options: SimulationOptions): Simulat
             continue;
           }
           const requestId = nextOp++;
-          node.raft.readIndex(requestId);
-          pendingReads.push({ client, node: id, requestId, key, call: now, deadline: now + CLIENT_TIMEOUT_STEPS });
+          // Half the reads try the leader's lease first (no message round), the rest use ReadIndex.
+          const leaseIndex = random.chance(0.5) ? node.raft.leaseRead() : undefined;
+          if (leaseIndex !== undefined) pendingReads.push({ client, node: id, requestId, key, call: now, readIndex: leaseIndex, deadline: now + CLIENT_TIMEOUT_STEPS });
+          else {
+            node.raft.readIndex(requestId);
+            pendingReads.push({ client, node: id, requestId, key, call: now, deadline: now + CLIENT_TIMEOUT_STEPS });
+          }
           busy.add(client);
         } else {
           const op = nextOp++;
