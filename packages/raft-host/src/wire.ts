@@ -25,6 +25,7 @@ export interface WireMessage {
   reject?: boolean;
   rejectHint?: number;
   context?: number;
+  tick?: number;
   snapshot?: { index?: number; term?: number; voters?: number[]; learners?: number[]; data?: Uint8Array };
 }
 
@@ -86,6 +87,7 @@ export function messageToWire(message: Message): WireMessage {
   if (message.reject) wire.reject = true;
   if (message.rejectHint !== undefined) wire.rejectHint = message.rejectHint;
   if (message.context !== undefined) wire.context = message.context;
+  if (message.tick !== undefined) wire.tick = message.tick;
   if (message.snapshot !== undefined) {
     const { meta, data } = message.snapshot;
     wire.snapshot = { index: meta.index, term: meta.term, voters: meta.membership.voters, learners: meta.membership.learners, data };
@@ -106,6 +108,7 @@ export function messageFromWire(wire: WireMessage): Message | undefined {
   if (wire.reject) message.reject = true;
   if (wire.rejectHint !== undefined) message.rejectHint = wire.rejectHint;
   if (wire.context !== undefined) message.context = wire.context;
+  if (wire.tick !== undefined) message.tick = wire.tick;
   if (wire.snapshot !== undefined) message.snapshot = snapshotFromWire(wire.snapshot);
   return message;
 }

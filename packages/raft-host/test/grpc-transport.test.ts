@@ -21,7 +21,8 @@ describe('Raft messages on the wire', () => {
         ],
       },
       { type: 'appendResponse', from: 3, to: 1, term: 5, index: 7, reject: true, rejectHint: 3 },
-      { type: 'heartbeat', from: 1, to: 2, term: 5, commit: 9, context: -1 },
+      { type: 'heartbeat', from: 1, to: 2, term: 5, commit: 9, context: -1, tick: 42 },
+      { type: 'heartbeatResponse', from: 2, to: 1, term: 5, context: 7, tick: 42 },
       { type: 'snapshot', from: 1, to: 2, term: 5, snapshot: { meta: { index: 40, term: 4, membership: { voters: [1, 2, 3], learners: [4] } }, data: bytes('state') } },
       { type: 'timeoutNow', from: 1, to: 2, term: 5 },
     ];

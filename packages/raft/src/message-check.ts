@@ -55,6 +55,7 @@ export function malformedMessage(message: Message, self: number): string | undef
   if (!optionalCount(message.index)) return `index ${String(message.index)}`;
   if (!optionalCount(message.commit)) return `commit ${String(message.commit)}`;
   if (!optionalCount(message.rejectHint)) return `rejectHint ${String(message.rejectHint)}`;
+  if (!optionalCount(message.tick)) return `tick ${String(message.tick)}`;
   if (message.context !== undefined && !Number.isSafeInteger(message.context)) return `context ${String(message.context)}`;
   if (message.reject !== undefined && typeof message.reject !== 'boolean') return 'reject is not a boolean';
   if ((message.type === 'append' || message.type === 'preVote' || message.type === 'vote') && (message.index === undefined || message.logTerm === undefined)) {

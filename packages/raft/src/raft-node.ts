@@ -202,6 +202,11 @@ export class RaftNode {
     else this.sendAppend(to);
   }
 
+  /** Ticks this node has counted since it started (its local clock for leases). */
+  ticksElapsed(): number {
+    return this.ticks;
+  }
+
   /** The latest snapshot: taken locally by `compact`, installed from a leader, or restored. */
   snapshot(): Snapshot | undefined {
     return this.latestSnapshot;
@@ -429,7 +434,13 @@ export class RaftNode {
         this.leader = message.from;
         this.log.commitTo(Math.min(message.commit ?? 0, this.log.lastIndex()));
         this.applyCommittedConfigs();
-        this.send({ type: 'heartbeatResponse', to: message.from, term: this.term, ...(message.context !== undefined ? { context: message.context } : {}) });
+        this.send({
+          type: 'heartbeatResponse',
+          to: message.from,
+          term: this.term,
+          ...(message.context !== undefined ? { context: message.context } : {}),
+          ...(message.tick !== undefined ? { tick: message.tick } : {}),
+        });
         return;
       case 'snapshot': {
         this.electionElapsed = 0;
@@ -466,7 +477,9 @@ export class RaftNode {
     const progress = this.progress.get(message.from);
     if (!progress) return;
     progress.recentActive = true;
-    this.lastContact.set(message.from, this.ticks);
+    if (message.type === 'heartbeatResponse' && message.tick !== undefined && message.tick <= this.ticks) {
+      this.lastContact.set(message.from, Math.max(this.lastContact.get(message.from) ?? -Infinity, message.tick));
+    }
     switch (message.type) {
       case 'appendResponse': {
         const index = message.index ?? 0;
@@ -578,7 +591,7 @@ export class RaftNode {
   private broadcastHeartbeat(context: number | undefined): void {
     for (const [peer, progress] of this.progress) {
       if (peer === this.id) continue;
-      this.send({ type: 'heartbeat', to: peer, term: this.term, commit: Math.min(progress.match, this.log.committed), ...(context !== undefined ? { context } : {}) });
+      this.send({ type: 'heartbeat', to: peer, term: this.term, commit: Math.min(progress.match, this.log.committed), tick: this.ticks, ...(context !== undefined ? { context } : {}) });
     }
   }
 

@@ -71,6 +71,12 @@ export interface Message {
   rejectHint?: number;
   /** heartbeats: the ReadIndex round they confirm. */
   context?: number;
+  /**
+   * heartbeats: the leader's tick when it sent them; heartbeat responses echo it. A lease counts
+   * from when the leader sent what a follower acknowledged, never from when a (possibly delayed or
+   * duplicated) acknowledgement arrived.
+   */
+  tick?: number;
   snapshot?: Snapshot;
 }
 

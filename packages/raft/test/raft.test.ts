@@ -247,4 +247,22 @@ describe('leadership transfer and reads', () => {
     cluster.tick(12);
     expect(node.leaseRead()).toBeUndefined();
   });
+
+  it('counts a lease from when the leader sent what followers acknowledged, not from when acknowledgements arrive', () => {
+    const cluster = new Cluster([1, 2, 3]);
+    const leader = cluster.electLeader();
+    cluster.propose('x');
+    cluster.tick(2);
+    const node = cluster.node(leader);
+    expect(node.leaseRead()).toBe(node.log.committed);
+    const followers = [1, 2, 3].filter((other) => other !== leader);
+    for (const id of followers) cluster.crash(id);
+    // Late duplicates of old acknowledgements (a heartbeat sent at tick 0) arrive after the lease ran out.
+    cluster.tick(12);
+    for (const from of followers) node.step({ type: 'heartbeatResponse', from, to: leader, term: node.term, tick: 0 });
+    expect(node.leaseRead()).toBeUndefined();
+    // An echo of a recent heartbeat renews it.
+    for (const from of followers) node.step({ type: 'heartbeatResponse', from, to: leader, term: node.term, tick: node.ticksElapsed() });
+    expect(node.leaseRead()).toBe(node.log.committed);
+  });
 });
