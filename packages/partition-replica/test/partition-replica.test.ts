@@ -3,6 +3,7 @@ import { SeededRandom } from '@shoal/base';
 import { prepareExpressions } from '@shoal/expressions';
 import type { Item } from '@shoal/model';
 import type { WriteCommand } from '@shoal/partition';
+import { ProposalDroppedError } from '@shoal/raft';
 import { InMemoryNetwork, RaftHost } from '@shoal/raft-host';
 import { MemoryEngine } from '@shoal/storage';
 import { waitFor } from '@shoal/testkit';
@@ -77,6 +78,38 @@ describe('a partition replicated through Raft', () => {
     expect(second).toEqual({ status: 'conditionFailed', item: { pk: { S: 'song' }, v: { S: 'first' } } });
     await waitFor(() => NODES.every((node) => counterOn(partition?.replicas.get(node)) === counterIs(20)), 'every replica to apply');
     for (const node of NODES) expect(partition.replicas.get(node)?.getItem(1, shape, { pk: { S: 'song' } })).toEqual({ pk: { S: 'song' }, v: { S: 'first' } });
+  });
+
+  it('keeps every acknowledged increment, and no more than were attempted, across a leader failover', async () => {
+    partition = new ReplicatedPartition();
+    await partition.start();
+    const first = await partition.leader();
+    let acknowledged = 0;
+    let dropped = 0; // definitely not applied (another leader's entry took the index)
+    let failed = 0;
+    const attempt = (host: RaftHost) =>
+      partition!.write(host, counterKey, increment()).then(
+        () => acknowledged++,
+        (error: unknown) => (error instanceof ProposalDroppedError ? dropped++ : failed++),
+      );
+    const before = Array.from({ length: 30 }, () => attempt(first));
+    // Cut the leader off with proposals in flight; the others elect a new leader and go on.
+    partition.network.isolate(first.node, NODES);
+    await waitFor(() => [...partition!.hosts.values()].some((host) => host !== first && host.raft(GROUP).role === 'leader'), 'a new leader');
+    const second = [...partition.hosts.values()].find((host) => host !== first && host.raft(GROUP).role === 'leader') as RaftHost;
+    const after = Array.from({ length: 30 }, () => attempt(second));
+    await Promise.all(after);
+    partition.network.heal();
+    await Promise.race([Promise.all(before), new Promise((resolve) => setTimeout(resolve, 3000))]);
+    const unresolved = 60 - acknowledged - dropped - failed;
+    const counter = () => Number((partition!.replicas.get(second.node)?.getItem(1, shape, counterKey)?.n as { N: string } | undefined)?.N ?? 0);
+    await waitFor(() => NODES.every((node) => counterOn(partition?.replicas.get(node)) === counterOn(partition?.replicas.get(second.node))), 'the replicas to agree');
+    console.log(`failover: ${acknowledged} acknowledged, ${dropped} dropped, ${failed} failed, ${unresolved} unresolved, counter ${counter()}`);
+    expect(acknowledged).toBeGreaterThanOrEqual(30);
+    expect(counter()).toBeGreaterThanOrEqual(acknowledged);
+    // Each increment applied at most once: outcomes that are not known add at most one each.
+    expect(counter()).toBeLessThanOrEqual(acknowledged + unresolved + failed);
+    expect(acknowledged + dropped + failed + unresolved).toBe(60);
   });
 
   it('resumes after a restart of every node from its durable state, applying nothing twice', async () => {
