@@ -1,7 +1,7 @@
 import { assert } from '@shoal/base';
 import type { Item } from '@shoal/model';
 import type { KeyShape } from '@shoal/metadata';
-import { applyWrite, decodeItem, encodeItem, itemStorageKey, type WriteCommand, type WriteOutcome } from '@shoal/partition';
+import { applyWrite, decodeItem, encodeItem, itemStorageKey, storageKeyName, type WriteCommand, type WriteOutcome } from '@shoal/partition';
 import type { StateMachine } from '@shoal/raft-host';
 import { canReadSync, type StorageEngine, type SyncReadableEngine, type WriteOp } from '@shoal/storage';
 
@@ -28,10 +28,6 @@ function appliedKey(group: number): Uint8Array {
   key[0] = APPLIED_PREFIX;
   new DataView(key.buffer).setUint32(1, group);
   return key;
-}
-
-function storageName(key: Uint8Array): string {
-  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
 }
 
 /**
@@ -62,7 +58,7 @@ export class PartitionReplica implements StateMachine {
   apply(data: Uint8Array, index: number): WriteOutcome {
     const write = JSON.parse(decoder.decode(data)) as ReplicatedWrite;
     const key = itemStorageKey(write.tableNumber, write.shape, write.key);
-    const name = storageName(key);
+    const name = storageKeyName(key);
     const pending = this.overlay.get(name);
     const stored = pending ? undefined : this.engine.getSync(key);
     const current = pending ? pending.item : stored ? decodeItem(stored) : undefined;
@@ -83,7 +79,7 @@ export class PartitionReplica implements StateMachine {
   /** Reads an item as this replica has applied it (callers decide whether that is fresh enough). */
   getItem(tableNumber: number, shape: KeyShape, key: Item): Item | undefined {
     const storageKey = itemStorageKey(tableNumber, shape, key);
-    const pending = this.overlay.get(storageName(storageKey));
+    const pending = this.overlay.get(storageKeyName(storageKey));
     if (pending) return pending.item;
     const bytes = this.engine.getSync(storageKey);
     return bytes ? decodeItem(bytes) : undefined;

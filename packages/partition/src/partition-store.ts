@@ -46,6 +46,8 @@ const DROP_BATCH_ITEMS_MAX = 1000;
 /** How long background work (index maintenance, backfill, drops) waits when the write queue is full. */
 const BACKGROUND_BACKOFF_MS = 5;
 
+const NO_INDEXES: readonly IndexHandle[] = [];
+
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -54,10 +56,7 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export async function writeWhenAccepted(writer: DurableWriter, ops: WriteOp[]): Promise<void> {
   for (;;) {
-    if (writer.accepts && !writer.accepts(ops.length)) {
-      await pause(BACKGROUND_BACKOFF_MS);
-      continue;
-    }
+    await roomFor(writer, ops.length);
     try {
       return await writer.write(ops);
     } catch (error) {
@@ -65,6 +64,16 @@ export async function writeWhenAccepted(writer: DurableWriter, ops: WriteOp[]): 
       await pause(BACKGROUND_BACKOFF_MS);
     }
   }
+}
+
+/** Waits until the writer would accept `opsCount` more operations. */
+async function roomFor(writer: DurableWriter, opsCount: number): Promise<void> {
+  while (writer.accepts && !writer.accepts(opsCount)) await pause(BACKGROUND_BACKOFF_MS);
+}
+
+/** A storage key as a string, for maps keyed by item (one byte per character). */
+export function storageKeyName(storageKey: Uint8Array): string {
+  return Buffer.from(storageKey.buffer, storageKey.byteOffset, storageKey.byteLength).toString('latin1');
 }
 
 export function encodeItem(item: Item): Uint8Array {
@@ -162,7 +171,7 @@ export class PartitionStore {
   execute(table: TableHandle, key: Item, command: WriteCommand): Promise<WriteOutcome> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     const storageKey = itemStorageKey(table.tableNumber, table.shape, key);
-    const name = Buffer.from(storageKey.buffer, storageKey.byteOffset, storageKey.length).toString('latin1');
+    const name = storageKeyName(storageKey);
     if (canReadSync(this.engine)) {
       const pending = this.pending.get(name);
       const current = pending ? pending.item : decodeOptional(this.engine.getSync(storageKey));
@@ -189,13 +198,14 @@ export class PartitionStore {
     const reserved = 1 + WRITE_OPS_RESERVED_PER_INDEX * (table.indexes?.length ?? 0);
     if (this.writer.accepts && !this.writer.accepts(reserved)) return Promise.resolve(THROTTLED);
     const outcome = applyWrite(command, current);
+    const indexes = table.indexes ?? NO_INDEXES;
+    const locals = indexes.length === 0 ? NO_INDEXES : indexes.filter((index) => index.kind === 'local');
+    const hasGlobals = locals.length < indexes.length;
     const ops: WriteOp[] = [];
     const after = outcome.status === 'applied' ? outcome.after : current;
     if (outcome.status === 'applied') {
       if (outcome.after) ops.push({ type: 'put', key: storageKey, value: encodeItem(outcome.after) });
       else if (current) ops.push({ type: 'del', key: storageKey });
-      const locals = table.indexes?.filter((index) => index.kind === 'local') ?? [];
-      const hasGlobals = locals.length < (table.indexes?.length ?? 0);
       // Global indexes are maintained asynchronously from the change log, as DynamoDB's are.
       if (ops.length > 0 && hasGlobals) ops.push(changeRecordOp(table.tableNumber, ++this.changeSequence, current, outcome.after));
       if (ops.length > 0 && locals.length > 0) {
@@ -223,7 +233,7 @@ export class PartitionStore {
     }
     this.account(table.tableNumber, current, after);
     const durable = this.persist(name, after, ops);
-    if (table.indexes?.some((index) => index.kind === 'global')) void durable.then(() => this.globalIndexes.wake(), () => {});
+    if (hasGlobals) void durable.then(() => this.globalIndexes.wake(), () => {});
     return durable.then(() => outcome);
   }
 
@@ -250,10 +260,10 @@ export class PartitionStore {
    */
   async reindex(table: TableHandle, key: Item, index: IndexHandle): Promise<void> {
     // A backfill step waits for room in the write queue: refused, it would fail the store.
-    while (this.writer.accepts && !this.writer.accepts(1)) await pause(BACKGROUND_BACKOFF_MS);
+    await roomFor(this.writer, 1);
     if (this.failure !== undefined) throw this.failure;
     const storageKey = itemStorageKey(table.tableNumber, table.shape, key);
-    const name = Buffer.from(storageKey.buffer, storageKey.byteOffset, storageKey.length).toString('latin1');
+    const name = storageKeyName(storageKey);
     const pending = this.pending.get(name);
     const current = pending ? pending.item : canReadSync(this.engine) ? decodeOptional(this.engine.getSync(storageKey)) : undefined;
     if (!current) return pending ? pending.durable : Promise.resolve();
