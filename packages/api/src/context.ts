@@ -1,11 +1,11 @@
 import type { Clock } from '@shoal/base';
 import type { Catalog } from '@shoal/metadata';
-import type { PartitionStore } from '@shoal/partition';
+import type { ItemStore } from '@shoal/partition';
 
 /** What an operation handler may use. Built once at the process entrypoint. */
 export interface ApiContext {
   readonly catalog: Catalog;
-  readonly store: PartitionStore;
+  readonly store: ItemStore;
   readonly clock: Clock;
   readonly region: string;
   readonly accountId: string;

@@ -1,1 +1,4 @@
-export { PartitionReplica, encodeWrite, APPLIED_PREFIX, type ReplicatedWrite } from './partition-replica.js';
+export { ReplicatedKeyspace, keyspaceOf, KEYSPACE_PREFIX } from './replicated-keyspace.js';
+export { ProposalWriter } from './proposal-writer.js';
+export { PartitionLeadership, type LeadershipOptions } from './partition-leadership.js';
+export { encodeOps, decodeOps } from './ops-codec.js';

@@ -67,15 +67,7 @@ export function itemCollectionPrefix(tableNumber: number, partitionValue: KeyVal
   return out;
 }
 
-/** The smallest byte string greater than every string that starts with `prefix`. */
-export function prefixEnd(prefix: Uint8Array): Uint8Array {
-  let length = prefix.length;
-  while (length > 0 && prefix[length - 1] === 0xff) length--;
-  if (length === 0) throw new Error('a prefix of only 0xff bytes has no end');
-  const end = prefix.slice(0, length);
-  end[length - 1] = (end[length - 1] as number) + 1;
-  return end;
-}
+export { prefixEnd } from '@shoal/storage';
 
 export function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);

@@ -21,6 +21,26 @@ export interface DurableWriter {
  */
 const WRITE_OPS_RESERVED_PER_INDEX = 2;
 
+/**
+ * What the API's operations need of item storage: one partition store (embedded), or the
+ * cluster's router over many (each partition's store on its leader).
+ */
+export interface ItemStore {
+  execute(table: TableHandle, key: Item, command: WriteCommand): Promise<WriteOutcome>;
+  getItem(table: TableHandle, key: Item): Promise<Item | undefined>;
+  /** Items at several storage keys, in the order asked. */
+  getMany(storageKeys: Uint8Array[]): Promise<(Item | undefined)[]>;
+  /** Items (or index entries) in key order within a range, with their storage keys. */
+  scan(range: KeyRange): AsyncIterable<[Uint8Array, Item]>;
+  reindex(table: TableHandle, key: Item, index: IndexHandle): Promise<void>;
+  dropIndex(tableNumber: number, indexNumber: number): Promise<void>;
+  dropTable(tableNumber: number): Promise<void>;
+  statisticsOf(tableNumber: number): TableStatistics;
+  indexStatisticsOf(tableNumber: number, indexNumber: number): TableStatistics;
+  startIndexMaintenance(resolveTable: (tableNumber: number) => TableHandle | undefined): Promise<void>;
+  indexesSettled(): Promise<void>;
+}
+
 export interface TableHandle {
   tableNumber: number;
   shape: KeyShape;
@@ -113,7 +133,7 @@ interface PendingWrite {
  * With the Raft issue, this becomes: propose, and apply committed commands in log order through
  * the same `applyWrite`.
  */
-export class PartitionStore {
+export class PartitionStore implements ItemStore {
   private readonly pending = new Map<string, PendingWrite>();
   private readonly prefetches = new Map<string, Promise<unknown>>();
   private readonly statistics = new Map<number, TableStatistics>();
@@ -151,6 +171,11 @@ export class PartitionStore {
       this.changeSequence = Math.max(this.changeSequence, decodeChangeRecord(key, value).sequence);
     }
     this.globalIndexes.start(resolveTable);
+  }
+
+  /** Whether a failed write stopped this store (its applied state is ahead of storage). */
+  get failed(): boolean {
+    return this.failure !== undefined;
   }
 
   /** Resolves once global indexes reflect every write acknowledged before the call. */

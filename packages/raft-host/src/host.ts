@@ -55,6 +55,13 @@ export class ProposalOutcomeUnknownError extends ShoalError {
   }
 }
 
+/** This node stopped leading the group before a proposal's entry committed: it may still commit under the next leader. */
+export class LeadershipLostError extends ShoalError {
+  constructor(index: number) {
+    super('LeadershipLost', `this node stopped leading before entry ${index} committed; it may still commit`, 'ambiguous');
+  }
+}
+
 interface Waiter<T> {
   resolve(value: T): void;
   reject(error: Error): void;
@@ -163,7 +170,15 @@ export class RaftHost {
   }
 
   private tick(): void {
-    for (const group of this.groups.values()) group.node.tick();
+    for (const group of this.groups.values()) {
+      group.node.tick();
+      // A leader that stepped down (check-quorum) may produce no ready until it hears from a peer.
+      if (!this.writing && group.node.role !== 'leader' && group.proposals.size > 0) {
+        const answers: (() => void)[] = [];
+        this.abandonProposals(group, answers);
+        for (const answer of answers) answer();
+      }
+    }
     this.kick();
   }
 
@@ -235,7 +250,10 @@ export class RaftHost {
       }
       group.node.advance(ready);
       this.releaseReads(group, answers);
-      if (ready.role !== 'leader') this.failReads(group, ready.leader);
+      if (ready.role !== 'leader') {
+        this.failReads(group, ready.leader);
+        this.abandonProposals(group, answers);
+      }
       const machineWrites = group.machine.takeWrites?.();
       if (machineWrites) unsynced.push(...machineWrites);
       this.maybeSnapshot(group, unsynced);
@@ -275,6 +293,15 @@ export class RaftHost {
   private failReads(group: Group, leader: NodeId): void {
     for (const waiter of group.reads.values()) waiter.reject(new NotLeaderError(leader));
     group.reads.clear();
+  }
+
+  /**
+   * A node that no longer leads cannot tell its proposers the outcome until another leader's log
+   * reaches it, which a partition may delay indefinitely: they are told now that it is unknown.
+   */
+  private abandonProposals(group: Group, answers: (() => void)[]): void {
+    for (const [index, waiter] of group.proposals) answers.push(() => waiter.reject(new LeadershipLostError(index)));
+    group.proposals.clear();
   }
 
   private maybeSnapshot(group: Group, ops: WriteOp[]): void {

@@ -1,7 +1,8 @@
 import { DEFAULT_OPTIONS, type EmbeddedServerOptions } from './embedded-server.js';
 
 const USAGE = `usage: npm start -- [--port 8000] [--host 0.0.0.0] [--data-dir ./data | --in-memory]
-                    [--region us-east-1] [--table-activation-ms 0]`;
+                    [--region us-east-1] [--table-activation-ms 0]
+                    [--nodes 1 | --nodes 3 [--partitions 8]]`;
 
 /** Parses the command line; the only place that reads argv. */
 export function parseArguments(argv: readonly string[]): EmbeddedServerOptions {
@@ -31,6 +32,14 @@ export function parseArguments(argv: readonly string[]): EmbeddedServerOptions {
         break;
       case '--table-activation-ms':
         options.tableActivationDelayMs = integer(flag, value());
+        break;
+      case '--nodes':
+        options.nodes = integer(flag, value());
+        if (options.nodes !== 1 && options.nodes < 3) throw new Error(`--nodes must be 1, or 3 or more (one replica per AZ)\n${USAGE}`);
+        break;
+      case '--partitions':
+        options.partitions = integer(flag, value());
+        if (options.partitions < 1) throw new Error(`--partitions must be at least 1\n${USAGE}`);
         break;
       case '--help':
         console.log(USAGE);

@@ -1,12 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { DynamoApi, indexHandles } from '@shoal/api';
+import { DynamoApi } from '@shoal/api';
 import { systemClock } from '@shoal/base';
 import { createHttpGateway } from '@shoal/gateway';
-import { Catalog, keyShapeOf } from '@shoal/metadata';
-import { PartitionStore } from '@shoal/partition';
-import { GroupCommitWriter, MemoryEngine, type StorageEngine } from '@shoal/storage';
-import { openRocksDbEngine } from '@shoal/storage-rocksdb';
+import { clusterBackend, singleNodeBackend } from './storage-backends.js';
 
 export interface EmbeddedServerOptions {
   port: number;
@@ -16,6 +13,10 @@ export interface EmbeddedServerOptions {
   region: string;
   accountId: string;
   tableActivationDelayMs: number;
+  /** Storage nodes: 1 is one local store; 3 or more an embedded cluster with 3-way Raft replication. */
+  nodes: number;
+  /** Partitions of an embedded cluster (fixed at its first start). */
+  partitions: number;
   /** Item-collection limit of tables with local indexes (DynamoDB: 10 GB). */
   itemCollectionBytesMax?: number;
 }
@@ -33,25 +34,22 @@ export const DEFAULT_OPTIONS: EmbeddedServerOptions = {
   region: 'us-east-1',
   accountId: '000000000000',
   tableActivationDelayMs: 0,
+  nodes: 1,
+  partitions: 8,
 };
 
 /**
- * The embedded server: one storage engine, the catalog, the partition store and the HTTP
- * gateway in one process. Every acknowledged write has been synced to the engine's WAL
- * (through the group-commit writer) before its response is sent.
+ * The embedded server: the storage (one local store, or an embedded cluster of storage nodes),
+ * the catalog and the HTTP gateway in one process. Every acknowledged write has been synced to
+ * the WAL (of the one engine, or of a majority of the partition's replicas) before its response
+ * is sent.
  */
 export async function startEmbeddedServer(options: EmbeddedServerOptions): Promise<RunningServer> {
-  const engine: StorageEngine = options.dataDir ? await openRocksDbEngine(options.dataDir) : new MemoryEngine();
-  const writer = new GroupCommitWriter(engine);
-  const catalog = await Catalog.open(engine);
-  const store = new PartitionStore(engine, writer, options.itemCollectionBytesMax);
-  for (const name of catalog.names()) {
-    const table = catalog.get(name)!;
-    await store.loadStatistics(table.tableNumber);
-    for (const index of table.indexes ?? []) await store.loadIndexStatistics(table.tableNumber, index.indexNumber);
-    await store.loadItemCollections({ tableNumber: table.tableNumber, shape: keyShapeOf(table), indexes: indexHandles(table) });
-  }
-
+  const backend =
+    options.nodes > 1
+      ? await clusterBackend({ ...options, nodes: options.nodes, partitions: options.partitions })
+      : await singleNodeBackend(options);
+  const { catalog, store } = backend;
   const pending = new Set<NodeJS.Timeout>();
   const api = new DynamoApi({
     catalog,
@@ -80,12 +78,11 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
     url: `http://localhost:${port}`,
     port,
     async close() {
-      if (process.env.SHOAL_DEBUG_STATS) console.error('group commit', writer.stats, (writer.stats.ops / writer.stats.syncs).toFixed(1), 'ops/sync');
+      if (process.env.SHOAL_DEBUG_STATS) console.error('storage', backend.stats?.());
       for (const timer of pending) clearTimeout(timer);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await store.indexesSettled();
-      await engine.close();
+      await backend.close();
     },
   };
 }

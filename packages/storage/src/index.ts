@@ -2,3 +2,4 @@ export { canReadSync, type Bytes, type WriteOp, type KeyRange, type WriteOptions
 export { compareBytes, inRange } from './compare.js';
 export { MemoryEngine } from './memory-engine.js';
 export { GroupCommitWriter, GroupCommitQueueFull, GROUP_COMMIT_OPS_MAX, GROUP_COMMIT_QUEUE_OPS_MAX, type GroupCommitOptions } from './group-commit.js';
+export { PrefixedEngine, prefixEnd } from './prefixed-engine.js';

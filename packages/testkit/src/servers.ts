@@ -9,6 +9,12 @@ export function temporaryDirectory(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `shoal-${prefix}-`));
 }
 
+/**
+ * Storage nodes of the servers the e2e suites start: 1 (one local store), or with
+ * SHOAL_TEST_NODES=3 an embedded cluster, so that the same suites run against both.
+ */
+export const TEST_NODES = Number(process.env.SHOAL_TEST_NODES ?? 1);
+
 /** An embedded server in this process, on a free port, with its data in a fresh temp dir. */
 export async function startTestServer(options: { inMemory?: boolean; itemCollectionBytesMax?: number } = {}): Promise<RunningServer & { dataDir: string | undefined }> {
   const dataDir = options.inMemory ? undefined : temporaryDirectory('data');
@@ -17,6 +23,7 @@ export async function startTestServer(options: { inMemory?: boolean; itemCollect
     host: '127.0.0.1',
     port: 0,
     dataDir,
+    nodes: TEST_NODES,
     ...(options.itemCollectionBytesMax !== undefined ? { itemCollectionBytesMax: options.itemCollectionBytesMax } : {}),
   });
   return {
@@ -94,7 +101,7 @@ export function spawnEntrypoint(entry: string, args: string[], ready: RegExp): P
 export async function spawnServerProcess(dataDir: string, extraArguments: string[] = []): Promise<ServerProcess> {
   const child = await spawnEntrypoint(
     'packages/server/src/main.ts',
-    ['--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, ...extraArguments],
+    ['--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--nodes', String(TEST_NODES), ...extraArguments],
     /DynamoDB API on (http:\/\/\S+:(\d+))/,
   );
   return { ...child, url: child.match[1]!.replace('localhost', '127.0.0.1'), port: Number(child.match[2]) };

@@ -1,0 +1,109 @@
+import type { PartitionLeadership } from '@shoal/partition-replica';
+import { partitionFor, tokenValue, type Partition, type PartitionMap } from '@shoal/placement';
+import { NotLeaderError, ProposalDroppedError } from '@shoal/raft';
+import type { KeyRange } from '@shoal/storage';
+
+/** Where the router finds a group's replica on a node (in this process, for now). */
+export interface ReplicaDirectory {
+  replica(node: number, group: number): PartitionLeadership | undefined;
+}
+
+export interface RouterOptions {
+  /** How long one request may keep looking for a leader (DynamoDB's SDKs time out after seconds). */
+  deadlineMs?: number;
+}
+
+/** Item storage keys: ITEM_PREFIX | table (4) | token (8) | key; see @shoal/partition's item-key. */
+const ITEM_PREFIX = 0x10;
+const TOKEN_OFFSET = 5;
+const TOKEN_END = TOKEN_OFFSET + 8;
+const DEFAULT_DEADLINE_MS = 10_000;
+const BACKOFF_FIRST_MS = 2;
+const BACKOFF_MAX_MS = 100;
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Errors after which the request certainly did not take effect, so it may go to another replica. */
+function retryable(error: unknown): boolean {
+  return error instanceof NotLeaderError || error instanceof ProposalDroppedError;
+}
+
+/**
+ * Sends each request to the leader of the partition that owns its token: the leader of each
+ * group is cached, a follower's answer names the leader it knows, and a request that found no
+ * leader retries with backoff until its deadline. Only errors that prove the request had no
+ * effect are retried; an ambiguous outcome is the caller's to report.
+ */
+export class Router {
+  private readonly leaders = new Map<number, number>();
+  private readonly deadlineMs: number;
+
+  constructor(
+    readonly map: PartitionMap,
+    private readonly directory: ReplicaDirectory,
+    options: RouterOptions = {},
+  ) {
+    this.deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
+  }
+
+  /** The partition that owns an item's storage key. */
+  partitionOfItem(storageKey: Uint8Array): Partition {
+    return partitionFor(this.map, tokenValue(storageKey.subarray(TOKEN_OFFSET, TOKEN_END)));
+  }
+
+  /**
+   * The partitions that may hold keys of `range`, in token order: for a range of items, those
+   * whose tokens it spans; for anything else (index entries), all of them.
+   */
+  partitionsFor(range: KeyRange): Partition[] {
+    const lower = range.gte ?? range.gt;
+    if (!lower || lower[0] !== ITEM_PREFIX || lower.length < TOKEN_OFFSET) return this.map.partitions;
+    const low = lower.length >= TOKEN_END ? tokenValue(lower.subarray(TOKEN_OFFSET, TOKEN_END)) : 0n;
+    const upper = range.lt ?? range.lte;
+    const sameTable = upper !== undefined && upper.length >= TOKEN_END && upper.subarray(0, TOKEN_OFFSET).every((byte, i) => byte === lower[i]);
+    const high = sameTable ? tokenValue(upper.subarray(TOKEN_OFFSET, TOKEN_END)) : (1n << 64n) - 1n;
+    return this.map.partitions.filter((partition) => partition.start <= high && partition.end > low);
+  }
+
+  /** Runs `action` on the leader of `group` (members `replicas`), finding it as needed. */
+  async withLeader<T>(group: number, replicas: readonly number[], action: (replica: PartitionLeadership) => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.deadlineMs;
+    let candidate = this.leaders.get(group) ?? (replicas[0] as number);
+    let backoff = BACKOFF_FIRST_MS;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const replica = this.directory.replica(candidate, group);
+        if (!replica) throw new NotLeaderError(0);
+        const result = await action(replica);
+        this.leaders.set(group, candidate);
+        return result;
+      } catch (error) {
+        if (!retryable(error) || Date.now() >= deadline) throw error;
+        const hint = error instanceof NotLeaderError ? error.leader : 0;
+        const next = replicas.includes(hint) && hint !== candidate ? hint : (replicas[(replicas.indexOf(candidate) + 1) % replicas.length] as number);
+        this.leaders.delete(group);
+        // Asking every replica in turn costs nothing; waiting is for when none knows a leader.
+        if (hint === 0 || hint === candidate || attempt % replicas.length === 0) {
+          await pause(backoff);
+          backoff = Math.min(backoff * 2, BACKOFF_MAX_MS);
+        }
+        candidate = next;
+      }
+    }
+  }
+
+  /** The ready leader stores this process can see, one per partition at most (for statistics). */
+  readyLeaders(): PartitionLeadership[] {
+    const found: PartitionLeadership[] = [];
+    for (const partition of this.map.partitions) {
+      for (const node of partition.replicas) {
+        const replica = this.directory.replica(node, partition.id);
+        if (replica?.readyStore()) {
+          found.push(replica);
+          break;
+        }
+      }
+    }
+    return found;
+  }
+}

@@ -1,0 +1,130 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { SeededRandom } from '@shoal/base';
+import type { Item } from '@shoal/model';
+import { itemStorageKey, tableKeyRange, type TableHandle } from '@shoal/partition';
+import { initialMap } from '@shoal/placement';
+import { InMemoryNetwork, LeadershipLostError } from '@shoal/raft-host';
+import { MemoryEngine } from '@shoal/storage';
+import { StorageNode } from '@shoal/storage-node';
+import { waitFor } from '@shoal/testkit';
+import { ClusterStore, leaderSetup, mergeByKey, Router, type ClusterTables } from '../src/index.js';
+
+const table: TableHandle = { tableNumber: 1, shape: { partitionKey: { name: 'id', type: 'S' } } };
+const PLACEMENTS = [
+  { id: 1, az: 'a' },
+  { id: 2, az: 'b' },
+  { id: 3, az: 'c' },
+];
+
+interface Cluster {
+  network: InMemoryNetwork;
+  nodes: Map<number, StorageNode>;
+  router: Router;
+  store: ClusterStore;
+}
+
+async function startCluster(partitions: number): Promise<Cluster> {
+  const map = initialMap(partitions, PLACEMENTS);
+  const network = new InMemoryNetwork();
+  const tables: ClusterTables = { tables: () => [table] };
+  const nodes = new Map<number, StorageNode>();
+  for (const { id, az } of PLACEMENTS) {
+    const node = await StorageNode.start({
+      id,
+      region: 'test',
+      az,
+      engine: new MemoryEngine(),
+      transport: network.transport(id),
+      map,
+      metadataVoters: [1, 2, 3],
+      leadership: { setup: leaderSetup(tables) },
+      tickMs: 5,
+      random: new SeededRandom(id),
+    });
+    nodes.set(id, node);
+  }
+  const router = new Router(map, { replica: (node, group) => nodes.get(node)?.replica(group) });
+  return { network, nodes, router, store: new ClusterStore(router, tables) };
+}
+
+const put = (id: string): Parameters<ClusterStore['execute']>[2] => ({ kind: 'put', item: { id: { S: id } }, returnValues: 'NONE', returnItemOnConditionFailure: false });
+
+let cluster: Cluster | undefined;
+afterEach(async () => {
+  for (const node of cluster?.nodes.values() ?? []) await node.close();
+  cluster = undefined;
+});
+
+describe('the cluster store', () => {
+  it('spreads items over partitions and reads them back in token order', async () => {
+    cluster = await startCluster(4);
+    const ids = Array.from({ length: 200 }, (_, i) => `item-${i}`);
+    await Promise.all(ids.map((id) => cluster!.store.execute(table, { id: { S: id } }, put(id))));
+    const scanned: Uint8Array[] = [];
+    for await (const [key] of cluster.store.scan(tableKeyRange(1))) scanned.push(key);
+    const expected = ids.map((id) => itemStorageKey(1, table.shape, { id: { S: id } })).sort(Buffer.compare);
+    expect(scanned.map((key) => Buffer.from(key).toString('hex'))).toEqual(expected.map((key) => Buffer.from(key).toString('hex')));
+    const perPartition = cluster.router.map.partitions.map((partition) => expected.filter((key) => cluster!.router.partitionOfItem(key) === partition).length);
+    expect(perPartition.every((count) => count > 20)).toBe(true);
+    expect(cluster.store.statisticsOf(1).itemCount).toBe(200);
+    const fetched = await cluster.store.getMany([expected[5]!, itemStorageKey(1, table.shape, { id: { S: 'absent' } }), expected[150]!]);
+    expect(fetched.map((item) => (item?.id as { S: string } | undefined)?.S)).toEqual([expect.stringMatching(/^item-/), undefined, expect.stringMatching(/^item-/)]);
+  });
+
+  it('keeps serving writes when a node is cut off, and loses no acknowledged write', async () => {
+    cluster = await startCluster(4);
+    const acknowledged: string[] = [];
+    let lastAck = Date.now();
+    let longestGap = 0;
+    let stop = false;
+    let unknown = 0;
+    const writer = async (w: number) => {
+      for (let n = 0; !stop; n++) {
+        const id = `w${w}-${n}`;
+        try {
+          const outcome = await cluster!.store.execute(table, { id: { S: id } }, put(id));
+          expect(outcome.status).toBe('applied');
+        } catch (error) {
+          // A leader cut off with the write in flight: the outcome is unknown (a client gets a 500).
+          expect(error).toBeInstanceOf(LeadershipLostError);
+          unknown++;
+          continue;
+        }
+        acknowledged.push(id);
+        const now = Date.now();
+        longestGap = Math.max(longestGap, now - lastAck);
+        lastAck = now;
+      }
+    };
+    const writers = Array.from({ length: 8 }, (_, w) => writer(w));
+    await waitFor(() => acknowledged.length >= 300, '300 writes');
+    // Cut off the node leading partition 1 (and whatever else it leads), with writes in flight.
+    const victim = [...cluster.nodes.values()].find((node) => node.replica(1)?.isLeader)!.id;
+    cluster.network.isolate(victim, [1, 2, 3].filter((id) => id !== victim));
+    const atCut = acknowledged.length;
+    await waitFor(() => acknowledged.length >= atCut + 300, '300 more writes with the node cut off', 20_000);
+    cluster.network.heal();
+    stop = true;
+    await Promise.all(writers);
+    console.log(`cut-off node: ${acknowledged.length} writes acknowledged, ${unknown} with unknown outcome, longest gap between acknowledgements ${longestGap} ms`);
+    expect(longestGap).toBeLessThan(5000);
+    const found = await cluster.store.getMany(acknowledged.map((id) => itemStorageKey(1, table.shape, { id: { S: id } })));
+    expect(found.filter((item) => item === undefined)).toHaveLength(0);
+  });
+});
+
+describe('merging key-ordered streams', () => {
+  async function* stream(...keys: number[]): AsyncIterable<[Uint8Array, Item]> {
+    for (const key of keys) yield [Uint8Array.of(key), { k: { N: String(key) } }];
+  }
+  const collect = async (source: AsyncIterable<[Uint8Array, Item]>) => {
+    const keys: number[] = [];
+    for await (const [key] of source) keys.push(key[0]!);
+    return keys;
+  };
+
+  it('yields every entry once in key order, or in reverse', async () => {
+    expect(await collect(mergeByKey([stream(1, 4, 9), stream(), stream(2, 3, 10)], false))).toEqual([1, 2, 3, 4, 9, 10]);
+    expect(await collect(mergeByKey([stream(9, 4, 1), stream(10, 3, 2)], true))).toEqual([10, 9, 4, 3, 2, 1]);
+  });
+});

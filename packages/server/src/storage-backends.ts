@@ -1,0 +1,121 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { indexHandles } from '@shoal/api';
+import { Catalog, keyShapeOf, type TableDefinition } from '@shoal/metadata';
+import { PartitionStore, type ItemStore, type TableHandle } from '@shoal/partition';
+import { initialMap, type PartitionMap, type StorageNode as NodePlacement } from '@shoal/placement';
+import { InMemoryNetwork } from '@shoal/raft-host';
+import { ClusterStore, leaderSetup, MetadataEngine, Router, type ClusterTables } from '@shoal/router';
+import { GroupCommitWriter, MemoryEngine, type StorageEngine } from '@shoal/storage';
+import { METADATA_GROUP, StorageNode } from '@shoal/storage-node';
+import { openRocksDbEngine } from '@shoal/storage-rocksdb';
+
+/** The catalog and item storage the API runs on, however they are built. */
+export interface StorageBackend {
+  catalog: Catalog;
+  store: ItemStore;
+  close(): Promise<void>;
+  /** Group commits and syncs, for SHOAL_DEBUG_STATS. */
+  stats?: () => unknown;
+}
+
+export interface BackendOptions {
+  dataDir: string | undefined;
+  region: string;
+  itemCollectionBytesMax?: number;
+}
+
+function handleOf(table: TableDefinition): TableHandle {
+  return { tableNumber: table.tableNumber, shape: keyShapeOf(table), indexes: indexHandles(table) };
+}
+
+function openEngine(directory: string | undefined): Promise<StorageEngine> | StorageEngine {
+  return directory ? openRocksDbEngine(directory) : new MemoryEngine();
+}
+
+/** One engine, one partition store: every write synced to the local WAL before it is acknowledged. */
+export async function singleNodeBackend(options: BackendOptions): Promise<StorageBackend> {
+  const engine = await openEngine(options.dataDir);
+  const writer = new GroupCommitWriter(engine);
+  const catalog = await Catalog.open(engine);
+  const store = new PartitionStore(engine, writer, options.itemCollectionBytesMax);
+  for (const name of catalog.names()) {
+    const table = catalog.get(name)!;
+    await store.loadStatistics(table.tableNumber);
+    for (const index of table.indexes ?? []) await store.loadIndexStatistics(table.tableNumber, index.indexNumber);
+    await store.loadItemCollections(handleOf(table));
+  }
+  return {
+    catalog,
+    store,
+    stats: () => writer.stats,
+    async close() {
+      await store.indexesSettled();
+      await engine.close();
+    },
+  };
+}
+
+export interface ClusterBackendOptions extends BackendOptions {
+  nodes: number;
+  partitions: number;
+}
+
+/**
+ * An embedded cluster: `nodes` storage nodes in this process, each with its own engine (under
+ * DATA/node-N), in AZs a, b, c in turn, joined by an in-process network; every partition a Raft
+ * group of three replicas in three AZs, the catalog in the metadata group on the first three
+ * nodes, and the router in front. A write is acknowledged once committed on two of three
+ * replicas, each of which fsynced its log.
+ */
+export async function clusterBackend(options: ClusterBackendOptions): Promise<StorageBackend> {
+  const placements: NodePlacement[] = Array.from({ length: options.nodes }, (_, i) => ({ id: i + 1, az: `${options.region}${String.fromCharCode(97 + (i % 3))}` }));
+  const map = loadOrCreateMap(options, placements);
+  const metadataVoters = placements.slice(0, 3).map((node) => node.id);
+  const network = new InMemoryNetwork();
+  const tables: ClusterTables = { tables: () => [] };
+  const nodes = new Map<number, StorageNode>();
+  for (const placement of placements) {
+    const engine = await openEngine(options.dataDir ? join(options.dataDir, `node-${placement.id}`) : undefined);
+    const node = await StorageNode.start({
+      id: placement.id,
+      region: options.region,
+      az: placement.az,
+      engine,
+      transport: network.transport(placement.id),
+      map,
+      metadataVoters,
+      leadership: { setup: leaderSetup(tables), ...(options.itemCollectionBytesMax !== undefined ? { itemCollectionBytesMax: options.itemCollectionBytesMax } : {}) },
+    });
+    nodes.set(placement.id, node);
+  }
+  const router = new Router(map, { replica: (node, group) => nodes.get(node)?.replica(group) });
+  const catalog = await Catalog.open(new MetadataEngine(router, METADATA_GROUP, metadataVoters));
+  tables.tables = () => catalog.names().map((name) => handleOf(catalog.get(name)!));
+  const store = new ClusterStore(router, tables);
+  return {
+    catalog,
+    store,
+    async close() {
+      await store.indexesSettled();
+      for (const node of nodes.values()) await node.close();
+    },
+  };
+}
+
+/** The partition map: made once, kept in DATA/cluster-map.json so that a restart finds its replicas. */
+function loadOrCreateMap(options: ClusterBackendOptions, nodes: NodePlacement[]): PartitionMap {
+  const file = options.dataDir ? join(options.dataDir, 'cluster-map.json') : undefined;
+  if (file && existsSync(file)) {
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as { nodes: number; map: { version: number; replication: number; partitions: { id: number; start: string; end: string; replicas: number[] }[] } };
+    if (stored.nodes !== nodes.length) throw new Error(`${file} describes ${stored.nodes} nodes, not ${nodes.length}`);
+    return { ...stored.map, partitions: stored.map.partitions.map((p) => ({ ...p, start: BigInt(p.start), end: BigInt(p.end) })) };
+  }
+  const map = initialMap(options.partitions, nodes);
+  if (file) {
+    mkdirSync(options.dataDir as string, { recursive: true });
+    const serialisable = { ...map, partitions: map.partitions.map((p) => ({ ...p, start: p.start.toString(), end: p.end.toString() })) };
+    writeFileSync(file, JSON.stringify({ nodes: nodes.length, map: serialisable }, null, 2));
+  }
+  return map;
+}

@@ -1,0 +1,1 @@
+export { StorageNode, METADATA_GROUP, type StorageNodeOptions } from './storage-node.js';

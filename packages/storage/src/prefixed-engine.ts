@@ -1,0 +1,80 @@
+import type { Bytes, KeyRange, StorageEngine, SyncReadableEngine, WriteOp, WriteOptions } from './engine.js';
+import { canReadSync } from './engine.js';
+
+/**
+ * A keyspace inside another engine: every key is stored behind `prefix`, and the view sees only
+ * its own keys, without the prefix. A node's partition replicas share one RocksDB this way, each
+ * in its own keyspace, so that a partition can be iterated, copied or dropped as one range.
+ */
+export class PrefixedEngine implements SyncReadableEngine {
+  private readonly end: Bytes;
+
+  constructor(
+    private readonly inner: StorageEngine,
+    readonly prefix: Bytes,
+  ) {
+    this.end = prefixEnd(prefix);
+  }
+
+  /** The stored key of a key of this keyspace. */
+  outer(key: Bytes): Bytes {
+    const out = new Uint8Array(this.prefix.length + key.length);
+    out.set(this.prefix, 0);
+    out.set(key, this.prefix.length);
+    return out;
+  }
+
+  /** The same operations, addressed to this keyspace's stored keys. */
+  outerOps(ops: readonly WriteOp[]): WriteOp[] {
+    return ops.map((op) => (op.type === 'put' ? { type: 'put', key: this.outer(op.key), value: op.value } : { type: 'del', key: this.outer(op.key) }));
+  }
+
+  /** The range of the inner engine holding this whole keyspace. */
+  outerRange(): { gte: Bytes; lt: Bytes } {
+    return { gte: this.prefix, lt: this.end };
+  }
+
+  get(key: Bytes): Promise<Bytes | undefined> {
+    return this.inner.get(this.outer(key));
+  }
+
+  getSync(key: Bytes): Bytes | undefined {
+    if (!canReadSync(this.inner)) throw new Error('the inner engine cannot read synchronously');
+    return this.inner.getSync(this.outer(key));
+  }
+
+  getMany(keys: readonly Bytes[]): Promise<(Bytes | undefined)[]> {
+    return this.inner.getMany(keys.map((key) => this.outer(key)));
+  }
+
+  write(ops: readonly WriteOp[], options: WriteOptions): Promise<void> {
+    return this.inner.write(this.outerOps(ops), options);
+  }
+
+  async *iterate(range: KeyRange): AsyncIterable<[Bytes, Bytes]> {
+    const outer: KeyRange = {};
+    if (range.gt) outer.gt = this.outer(range.gt);
+    if (range.gte) outer.gte = this.outer(range.gte);
+    if (!range.gt && !range.gte) outer.gte = this.prefix;
+    if (range.lt) outer.lt = this.outer(range.lt);
+    if (range.lte) outer.lte = this.outer(range.lte);
+    if (!range.lt && !range.lte) outer.lt = this.end;
+    if (range.reverse) outer.reverse = true;
+    if (range.limit !== undefined) outer.limit = range.limit;
+    const length = this.prefix.length;
+    for await (const [key, value] of this.inner.iterate(outer)) yield [key.subarray(length), value];
+  }
+
+  /** Closing a view leaves the shared engine open. */
+  async close(): Promise<void> {}
+}
+
+/** The smallest key greater than every key starting with `prefix`. */
+export function prefixEnd(prefix: Bytes): Bytes {
+  let length = prefix.length;
+  while (length > 0 && prefix[length - 1] === 0xff) length--;
+  if (length === 0) throw new Error('a prefix of only 0xff bytes has no end');
+  const end = prefix.slice(0, length);
+  end[length - 1] = (end[length - 1] as number) + 1;
+  return end;
+}
