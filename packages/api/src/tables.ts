@@ -42,8 +42,13 @@ export function existingTable(context: ApiContext, name: string): TableDefinitio
 }
 
 /** DescribeTable's view of a table, with its statistics and its indexes'. */
-export function describe(context: ApiContext, table: TableDefinition): Record<string, unknown> {
-  return describeTable(table, context.store.statisticsOf(table.tableNumber), (index) => context.store.indexStatisticsOf(table.tableNumber, index.indexNumber));
+export async function describe(context: ApiContext, table: TableDefinition): Promise<Record<string, unknown>> {
+  const indexes = table.indexes ?? [];
+  const [stats, ...indexStats] = await Promise.all([
+    context.store.statisticsOf(table.tableNumber),
+    ...indexes.map((index) => context.store.indexStatisticsOf(table.tableNumber, index.indexNumber)),
+  ]);
+  return describeTable(table, stats, (index) => indexStats[indexes.indexOf(index)] ?? { itemCount: 0, sizeBytes: 0 });
 }
 
 export function tableArn(context: ApiContext, name: string): string {

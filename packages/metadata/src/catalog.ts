@@ -62,6 +62,11 @@ export class Catalog {
     return this.tables.size;
   }
 
+  /** The number the next new table will get: every table number below it was allocated. */
+  get nextNumber(): number {
+    return this.nextTableNumber;
+  }
+
   /**
    * Runs a control-plane change exclusively: `change` sees the current catalog and returns the
    * definitions to store (or remove); they are written in one synced batch before it resolves.

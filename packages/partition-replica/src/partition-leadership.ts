@@ -30,7 +30,7 @@ export class PartitionLeadership {
   constructor(
     private readonly host: RaftHost,
     readonly group: number,
-    private readonly keyspace: PrefixedEngine,
+    readonly keyspace: PrefixedEngine,
     private readonly options: LeadershipOptions = {},
   ) {}
 

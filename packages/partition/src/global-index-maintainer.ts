@@ -7,6 +7,18 @@ import { encodeItem, writeWhenAccepted, type DurableWriter, type TableHandle } f
 /** Change records applied to the global indexes per durable batch. */
 const CHANGES_PER_BATCH = 256;
 
+/** How long the drain waits before looking again for a table this node does not know yet. */
+const UNKNOWN_TABLE_RETRY_MS = 20;
+
+/**
+ * A resolver's answer for a table number newer than any definition it has seen: the table exists
+ * (its writes are here) but this node's copy of the metadata has not caught up yet.
+ */
+export const TABLE_NOT_YET_KNOWN = Symbol('table not yet known');
+
+/** A table's current handle by number: undefined once it is dropped. */
+export type TableResolver = (tableNumber: number) => TableHandle | undefined | typeof TABLE_NOT_YET_KNOWN;
+
 export type IndexAccounting = (tableNumber: number, indexNumber: number, removed: Item | undefined, added: Item | undefined) => void;
 
 /**
@@ -29,10 +41,10 @@ export class GlobalIndexMaintainer {
     private readonly onError: (error: unknown) => void,
   ) {}
 
-  private resolveTable: ((tableNumber: number) => TableHandle | undefined) | undefined;
+  private resolveTable: TableResolver | undefined;
 
   /** Starts draining; `resolveTable` finds a table's current key shape and indexes by number. */
-  start(resolveTable: (tableNumber: number) => TableHandle | undefined): void {
+  start(resolveTable: TableResolver): void {
     this.resolveTable = resolveTable;
     this.wake();
   }
@@ -67,9 +79,15 @@ export class GlobalIndexMaintainer {
     for (;;) {
       const ops: WriteOp[] = [];
       const accounting: (() => void)[] = [];
+      let blocked = false;
       for await (const [key, value] of this.engine.iterate({ ...CHANGE_LOG_RANGE, limit: CHANGES_PER_BATCH })) {
         const record = decodeChangeRecord(key, value);
         const table = this.resolveTable?.(record.tableNumber);
+        if (table === TABLE_NOT_YET_KNOWN) {
+          // Records of one table apply in order: stop here until the definition arrives.
+          blocked = true;
+          break;
+        }
         const globals = table?.indexes?.filter((index: IndexHandle) => index.kind === 'global') ?? [];
         if (table && globals.length > 0) {
           const { ops: indexOps, changes } = indexWrites(table.tableNumber, table.shape, globals, record.before, record.after, encodeItem);
@@ -78,9 +96,15 @@ export class GlobalIndexMaintainer {
         }
         ops.push({ type: 'del', key });
       }
+      if (ops.length > 0) {
+        await writeWhenAccepted(this.writer, ops);
+        for (const account of accounting) account();
+      }
+      if (blocked) {
+        setTimeout(() => this.wake(), UNKNOWN_TABLE_RETRY_MS);
+        return;
+      }
       if (ops.length === 0) return;
-      await writeWhenAccepted(this.writer, ops);
-      for (const account of accounting) account();
     }
   }
 }

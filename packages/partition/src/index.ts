@@ -5,3 +5,4 @@ export { checkKey, checkItemKey } from './key-validation.js';
 export { PartitionStore, ITEM_COLLECTION_BYTES_MAX, encodeItem, decodeItem, storageKeyName, type DurableWriter, type ItemStore, type TableHandle, writeWhenAccepted } from './partition-store.js';
 export { indexEntryKey, indexKeyRange, indexCollectionPrefix, projectForIndex, indexWrites, INDEX_PREFIX, type IndexHandle } from './index-entries.js';
 export { CHANGE_PREFIX, changeKey, decodeChangeRecord, type ChangeRecord } from './change-log.js';
+export { TABLE_NOT_YET_KNOWN, type TableResolver } from './global-index-maintainer.js';

@@ -6,7 +6,7 @@ import type { WriteCommand, WriteOutcome } from './commands.js';
 import { itemStorageKey, tableKeyRange } from './item-key.js';
 import { indexEntryKey, indexKeyRange, indexWrites, projectForIndex, type IndexHandle } from './index-entries.js';
 import { CHANGE_LOG_RANGE, changeRecordOp, decodeChangeRecord } from './change-log.js';
-import { GlobalIndexMaintainer } from './global-index-maintainer.js';
+import { GlobalIndexMaintainer, type TableResolver } from './global-index-maintainer.js';
 
 /** Something that makes write batches durable, e.g. a group-commit writer over an engine. */
 export interface DurableWriter {
@@ -35,9 +35,10 @@ export interface ItemStore {
   reindex(table: TableHandle, key: Item, index: IndexHandle): Promise<void>;
   dropIndex(tableNumber: number, indexNumber: number): Promise<void>;
   dropTable(tableNumber: number): Promise<void>;
-  statisticsOf(tableNumber: number): TableStatistics;
-  indexStatisticsOf(tableNumber: number, indexNumber: number): TableStatistics;
-  startIndexMaintenance(resolveTable: (tableNumber: number) => TableHandle | undefined): Promise<void>;
+  /** Approximate, as DynamoDB's ItemCount and TableSizeBytes are. */
+  statisticsOf(tableNumber: number): TableStatistics | Promise<TableStatistics>;
+  indexStatisticsOf(tableNumber: number, indexNumber: number): TableStatistics | Promise<TableStatistics>;
+  startIndexMaintenance(resolveTable: TableResolver): Promise<void>;
   indexesSettled(): Promise<void>;
 }
 
@@ -166,7 +167,7 @@ export class PartitionStore implements ItemStore {
    * Starts global index maintenance: `resolveTable` gives a table's current key shape and indexes
    * by table number; change records a restart left unapplied are applied first.
    */
-  async startIndexMaintenance(resolveTable: (tableNumber: number) => TableHandle | undefined): Promise<void> {
+  async startIndexMaintenance(resolveTable: TableResolver): Promise<void> {
     for await (const [key, value] of this.engine.iterate(CHANGE_LOG_RANGE)) {
       this.changeSequence = Math.max(this.changeSequence, decodeChangeRecord(key, value).sequence);
     }

@@ -1,29 +1,10 @@
 import type { Item } from '@shoal/model';
 import type { TableStatistics } from '@shoal/metadata';
-import { itemStorageKey, type IndexHandle, type ItemStore, type PartitionStore, type TableHandle, type WriteCommand, type WriteOutcome } from '@shoal/partition';
+import { itemStorageKey, type IndexHandle, type ItemStore, type TableHandle, type WriteCommand, type WriteOutcome } from '@shoal/partition';
 import type { Partition } from '@shoal/placement';
 import { compareBytes, type KeyRange } from '@shoal/storage';
+import type { ReplicaClient } from './replica-client.js';
 import type { Router } from './router.js';
-
-/** What a partition's new leader needs to know before it serves: the tables, and how to find one. */
-export interface ClusterTables {
-  /** Every table, for recounting statistics. */
-  tables(): TableHandle[];
-  /** Set once the API starts index maintenance. */
-  resolveTable?: (tableNumber: number) => TableHandle | undefined;
-}
-
-/** The preparation of each new leader's store: statistics recounted, index maintenance started. */
-export function leaderSetup(tables: ClusterTables): (store: PartitionStore) => Promise<void> {
-  return async (store) => {
-    for (const table of tables.tables()) {
-      await store.loadStatistics(table.tableNumber);
-      for (const index of table.indexes ?? []) await store.loadIndexStatistics(table.tableNumber, index.indexNumber);
-      await store.loadItemCollections(table);
-    }
-    if (tables.resolveTable) await store.startIndexMaintenance(tables.resolveTable);
-  };
-}
 
 /**
  * The API's item storage over a cluster: each request goes to the partition store of the leader
@@ -32,23 +13,24 @@ export function leaderSetup(tables: ClusterTables): (store: PartitionStore) => P
  * every partition), merged from all partitions in key order.
  */
 export class ClusterStore implements ItemStore {
-  constructor(
-    private readonly router: Router,
-    private readonly tables: ClusterTables,
-  ) {}
+  constructor(private readonly router: Router) {}
 
-  private onLeader<T>(partition: Partition, action: (store: PartitionStore) => Promise<T>, consistent = false): Promise<T> {
-    return this.router.withLeader(partition.id, partition.replicas, async (replica) => action(await (consistent ? replica.consistentStore() : replica.leaderStore())));
+  private onLeader<T>(partition: Partition, action: (replica: ReplicaClient) => Promise<T>): Promise<T> {
+    return this.router.withLeader(partition.id, partition.replicas, action);
+  }
+
+  private onEveryLeader<T>(action: (replica: ReplicaClient) => Promise<T>): Promise<T[]> {
+    return Promise.all(this.router.map.partitions.map((partition) => this.onLeader(partition, action)));
   }
 
   execute(table: TableHandle, key: Item, command: WriteCommand): Promise<WriteOutcome> {
     const partition = this.router.partitionOfItem(itemStorageKey(table.tableNumber, table.shape, key));
-    return this.onLeader(partition, (store) => store.execute(table, key, command));
+    return this.onLeader(partition, (replica) => replica.execute(table, key, command));
   }
 
   getItem(table: TableHandle, key: Item): Promise<Item | undefined> {
     const partition = this.router.partitionOfItem(itemStorageKey(table.tableNumber, table.shape, key));
-    return this.onLeader(partition, (store) => store.getItem(table, key), true);
+    return this.onLeader(partition, (replica) => replica.getItem(table, key));
   }
 
   async getMany(storageKeys: Uint8Array[]): Promise<(Item | undefined)[]> {
@@ -62,7 +44,7 @@ export class ClusterStore implements ItemStore {
     const items: (Item | undefined)[] = new Array(storageKeys.length).fill(undefined);
     await Promise.all(
       [...byPartition].map(async ([partition, positions]) => {
-        const found = await this.onLeader(partition, (store) => store.getMany(positions.map((i) => storageKeys[i] as Uint8Array)), true);
+        const found = await this.onLeader(partition, (replica) => replica.getMany(positions.map((i) => storageKeys[i] as Uint8Array)));
         positions.forEach((position, i) => (items[position] = found[i]));
       }),
     );
@@ -71,53 +53,49 @@ export class ClusterStore implements ItemStore {
 
   async *scan(range: KeyRange): AsyncIterable<[Uint8Array, Item]> {
     const partitions = this.router.partitionsFor(range);
-    const stores = await Promise.all(partitions.map((partition) => this.onLeader(partition, async (store) => store, true)));
-    if (stores.length === 1) {
-      yield* (stores[0] as PartitionStore).scan(range);
-      return;
-    }
-    yield* mergeByKey(
-      stores.map((store) => store.scan(range)),
-      range.reverse === true,
-    );
+    const streams = await Promise.all(partitions.map((partition) => this.onLeader(partition, (replica) => replica.openScan(range))));
+    if (streams.length === 1) yield* streams[0] as AsyncIterable<[Uint8Array, Item]>;
+    else yield* mergeByKey(streams, range.reverse === true);
   }
 
   reindex(table: TableHandle, key: Item, index: IndexHandle): Promise<void> {
     const partition = this.router.partitionOfItem(itemStorageKey(table.tableNumber, table.shape, key));
-    return this.onLeader(partition, (store) => store.reindex(table, key, index));
+    return this.onLeader(partition, (replica) => replica.reindex(table, key, index));
   }
 
   async dropIndex(tableNumber: number, indexNumber: number): Promise<void> {
-    await Promise.all(this.router.map.partitions.map((partition) => this.onLeader(partition, (store) => store.dropIndex(tableNumber, indexNumber))));
+    await this.onEveryLeader((replica) => replica.dropIndex(tableNumber, indexNumber));
   }
 
   async dropTable(tableNumber: number): Promise<void> {
-    await Promise.all(this.router.map.partitions.map((partition) => this.onLeader(partition, (store) => store.dropTable(tableNumber))));
+    await this.onEveryLeader((replica) => replica.dropTable(tableNumber));
   }
 
-  statisticsOf(tableNumber: number): TableStatistics {
-    return sum(this.router.readyLeaders().map((leader) => leader.readyStore()?.statisticsOf(tableNumber)));
+  async statisticsOf(tableNumber: number): Promise<TableStatistics> {
+    return sum(await this.onEveryLeader((replica) => replica.statistics(tableNumber)));
   }
 
-  indexStatisticsOf(tableNumber: number, indexNumber: number): TableStatistics {
-    return sum(this.router.readyLeaders().map((leader) => leader.readyStore()?.indexStatisticsOf(tableNumber, indexNumber)));
+  async indexStatisticsOf(tableNumber: number, indexNumber: number): Promise<TableStatistics> {
+    return sum(await this.onEveryLeader((replica) => replica.statistics(tableNumber, indexNumber)));
   }
 
-  async startIndexMaintenance(resolveTable: (tableNumber: number) => TableHandle | undefined): Promise<void> {
-    this.tables.resolveTable = resolveTable;
-    // Stores opened from now on start it in their setup; start it on every partition now.
-    await Promise.all(this.router.map.partitions.map((partition) => this.onLeader(partition, (store) => store.startIndexMaintenance(resolveTable))));
+  /**
+   * Opens every partition's leader store, which starts its index maintenance. The storage nodes
+   * resolve tables from their own view of the catalog (see `leaderSetup`), so the API's resolver
+   * is not needed here.
+   */
+  async startIndexMaintenance(): Promise<void> {
+    await this.onEveryLeader((replica) => replica.open());
   }
 
   async indexesSettled(): Promise<void> {
-    await Promise.all(this.router.readyLeaders().map((leader) => leader.readyStore()?.indexesSettled()));
+    await this.onEveryLeader((replica) => replica.indexesSettled());
   }
 }
 
-function sum(all: (TableStatistics | undefined)[]): TableStatistics {
+function sum(all: TableStatistics[]): TableStatistics {
   const total: TableStatistics = { itemCount: 0, sizeBytes: 0 };
   for (const stats of all) {
-    if (!stats) continue;
     total.itemCount += stats.itemCount;
     total.sizeBytes += stats.sizeBytes;
   }

@@ -13,11 +13,11 @@ export class MetadataEngine implements StorageEngine {
   ) {}
 
   get(key: Bytes): Promise<Bytes | undefined> {
-    return this.router.withLeader(this.group, this.voters, async (replica) => (await replica.consistentKeyspace()).get(key));
+    return this.router.withLeader(this.group, this.voters, async (replica) => (await replica.keyspaceGetMany([key]))[0]);
   }
 
   getMany(keys: readonly Bytes[]): Promise<(Bytes | undefined)[]> {
-    return this.router.withLeader(this.group, this.voters, async (replica) => (await replica.consistentKeyspace()).getMany(keys));
+    return this.router.withLeader(this.group, this.voters, (replica) => replica.keyspaceGetMany(keys));
   }
 
   async write(ops: readonly WriteOp[]): Promise<void> {
@@ -25,8 +25,7 @@ export class MetadataEngine implements StorageEngine {
   }
 
   async *iterate(range: KeyRange): AsyncIterable<[Bytes, Bytes]> {
-    const keyspace = await this.router.withLeader(this.group, this.voters, (replica) => replica.consistentKeyspace());
-    yield* keyspace.iterate(range);
+    yield* await this.router.withLeader(this.group, this.voters, (replica) => replica.openKeyspaceScan(range));
   }
 
   async close(): Promise<void> {}

@@ -1,12 +1,8 @@
-import type { PartitionLeadership } from '@shoal/partition-replica';
 import { partitionFor, tokenValue, type Partition, type PartitionMap } from '@shoal/placement';
 import { NotLeaderError, ProposalDroppedError } from '@shoal/raft';
 import type { KeyRange } from '@shoal/storage';
 
-/** Where the router finds a group's replica on a node (in this process, for now). */
-export interface ReplicaDirectory {
-  replica(node: number, group: number): PartitionLeadership | undefined;
-}
+import type { ReplicaClient, ReplicaDirectory } from './replica-client.js';
 
 export interface RouterOptions {
   /** How long one request may keep looking for a leader (DynamoDB's SDKs time out after seconds). */
@@ -66,7 +62,7 @@ export class Router {
   }
 
   /** Runs `action` on the leader of `group` (members `replicas`), finding it as needed. */
-  async withLeader<T>(group: number, replicas: readonly number[], action: (replica: PartitionLeadership) => Promise<T>): Promise<T> {
+  async withLeader<T>(group: number, replicas: readonly number[], action: (replica: ReplicaClient) => Promise<T>): Promise<T> {
     const deadline = Date.now() + this.deadlineMs;
     let candidate = this.leaders.get(group) ?? (replicas[0] as number);
     let backoff = BACKOFF_FIRST_MS;
@@ -90,20 +86,5 @@ export class Router {
         candidate = next;
       }
     }
-  }
-
-  /** The ready leader stores this process can see, one per partition at most (for statistics). */
-  readyLeaders(): PartitionLeadership[] {
-    const found: PartitionLeadership[] = [];
-    for (const partition of this.map.partitions) {
-      for (const node of partition.replicas) {
-        const replica = this.directory.replica(node, partition.id);
-        if (replica?.readyStore()) {
-          found.push(replica);
-          break;
-        }
-      }
-    }
-    return found;
   }
 }

@@ -7,7 +7,7 @@ import { InMemoryNetwork, LeadershipLostError } from '@shoal/raft-host';
 import { MemoryEngine } from '@shoal/storage';
 import { StorageNode } from '@shoal/storage-node';
 import { waitFor } from '@shoal/testkit';
-import { ClusterStore, leaderSetup, mergeByKey, Router, type ClusterTables } from '../src/index.js';
+import { ClusterStore, leaderSetup, LocalReplica, mergeByKey, Router, type ClusterTables } from '../src/index.js';
 
 const table: TableHandle = { tableNumber: 1, shape: { partitionKey: { name: 'id', type: 'S' } } };
 const PLACEMENTS = [
@@ -26,7 +26,7 @@ interface Cluster {
 async function startCluster(partitions: number): Promise<Cluster> {
   const map = initialMap(partitions, PLACEMENTS);
   const network = new InMemoryNetwork();
-  const tables: ClusterTables = { tables: () => [table] };
+  const tables: ClusterTables = { tables: () => [table], resolveTable: (tableNumber) => (tableNumber === 1 ? table : undefined) };
   const nodes = new Map<number, StorageNode>();
   for (const { id, az } of PLACEMENTS) {
     const node = await StorageNode.start({
@@ -43,8 +43,16 @@ async function startCluster(partitions: number): Promise<Cluster> {
     });
     nodes.set(id, node);
   }
-  const router = new Router(map, { replica: (node, group) => nodes.get(node)?.replica(group) });
-  return { network, nodes, router, store: new ClusterStore(router, tables) };
+  const clients = new Map<string, LocalReplica>();
+  const router = new Router(map, {
+    replica: (node, group) => {
+      const leadership = nodes.get(node)?.replica(group);
+      if (!leadership) return undefined;
+      if (!clients.has(`${node}:${group}`)) clients.set(`${node}:${group}`, new LocalReplica(leadership));
+      return clients.get(`${node}:${group}`);
+    },
+  });
+  return { network, nodes, router, store: new ClusterStore(router) };
 }
 
 const put = (id: string): Parameters<ClusterStore['execute']>[2] => ({ kind: 'put', item: { id: { S: id } }, returnValues: 'NONE', returnItemOnConditionFailure: false });
@@ -66,7 +74,7 @@ describe('the cluster store', () => {
     expect(scanned.map((key) => Buffer.from(key).toString('hex'))).toEqual(expected.map((key) => Buffer.from(key).toString('hex')));
     const perPartition = cluster.router.map.partitions.map((partition) => expected.filter((key) => cluster!.router.partitionOfItem(key) === partition).length);
     expect(perPartition.every((count) => count > 20)).toBe(true);
-    expect(cluster.store.statisticsOf(1).itemCount).toBe(200);
+    expect((await cluster.store.statisticsOf(1)).itemCount).toBe(200);
     const fetched = await cluster.store.getMany([expected[5]!, itemStorageKey(1, table.shape, { id: { S: 'absent' } }), expected[150]!]);
     expect(fetched.map((item) => (item?.id as { S: string } | undefined)?.S)).toEqual([expect.stringMatching(/^item-/), undefined, expect.stringMatching(/^item-/)]);
   });

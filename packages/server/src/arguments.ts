@@ -2,7 +2,9 @@ import { DEFAULT_OPTIONS, type EmbeddedServerOptions } from './embedded-server.j
 
 const USAGE = `usage: npm start -- [--port 8000] [--host 0.0.0.0] [--data-dir ./data | --in-memory]
                     [--region us-east-1] [--table-activation-ms 0]
-                    [--nodes 1 | --nodes 3 [--partitions 8]]`;
+                    [--nodes 1 | --nodes 3 [--partitions 8]]
+                    [--layout D/cluster-layout.json --replicas 1=host:port,2=host:port,...]
+                    [--item-collection-bytes-max N]`;
 
 /** Parses the command line; the only place that reads argv. */
 export function parseArguments(argv: readonly string[]): EmbeddedServerOptions {
@@ -41,6 +43,22 @@ export function parseArguments(argv: readonly string[]): EmbeddedServerOptions {
         options.partitions = integer(flag, value());
         if (options.partitions < 1) throw new Error(`--partitions must be at least 1\n${USAGE}`);
         break;
+      case '--layout':
+        options.remote = { layoutFile: value(), replicas: options.remote?.replicas ?? new Map() };
+        break;
+      case '--replicas': {
+        const replicas = new Map<number, string>();
+        for (const entry of value().split(',')) {
+          const [node, address] = entry.split('=');
+          if (!address || !Number.isInteger(Number(node))) throw new Error(`--replicas takes id=host:port,...\n${USAGE}`);
+          replicas.set(Number(node), address);
+        }
+        options.remote = { layoutFile: options.remote?.layoutFile ?? '', replicas };
+        break;
+      }
+      case '--item-collection-bytes-max':
+        options.itemCollectionBytesMax = integer(flag, value());
+        break;
       case '--help':
         console.log(USAGE);
         process.exit(0);
@@ -48,6 +66,7 @@ export function parseArguments(argv: readonly string[]): EmbeddedServerOptions {
         throw new Error(`unknown option ${flag}\n${USAGE}`);
     }
   }
+  if (options.remote && (!options.remote.layoutFile || options.remote.replicas.size === 0)) throw new Error(`--layout and --replicas go together\n${USAGE}`);
   return options;
 }
 

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { DynamoApi } from '@shoal/api';
 import { systemClock } from '@shoal/base';
 import { createHttpGateway } from '@shoal/gateway';
-import { clusterBackend, singleNodeBackend } from './storage-backends.js';
+import { clusterBackend, remoteBackend, singleNodeBackend, type RemoteBackendOptions } from './storage-backends.js';
 
 export interface EmbeddedServerOptions {
   port: number;
@@ -19,6 +19,8 @@ export interface EmbeddedServerOptions {
   partitions: number;
   /** Item-collection limit of tables with local indexes (DynamoDB: 10 GB). */
   itemCollectionBytesMax?: number;
+  /** A gateway to a multi-process cluster instead: its layout file and its nodes' replica services. */
+  remote?: RemoteBackendOptions;
 }
 
 export interface RunningServer {
@@ -45,8 +47,9 @@ export const DEFAULT_OPTIONS: EmbeddedServerOptions = {
  * is sent.
  */
 export async function startEmbeddedServer(options: EmbeddedServerOptions): Promise<RunningServer> {
-  const backend =
-    options.nodes > 1
+  const backend = options.remote
+    ? await remoteBackend(options.remote)
+    : options.nodes > 1
       ? await clusterBackend({ ...options, nodes: options.nodes, partitions: options.partitions })
       : await singleNodeBackend(options);
   const { catalog, store } = backend;

@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { indexHandles } from '@shoal/api';
 import { Catalog, keyShapeOf, type TableDefinition } from '@shoal/metadata';
 import { PartitionStore, type ItemStore, type TableHandle } from '@shoal/partition';
-import { initialMap, type PartitionMap, type StorageNode as NodePlacement } from '@shoal/placement';
+import { initialMap, layoutFromJson, layoutToJson, metadataVotersOf, type PartitionMap, type StorageNode as NodePlacement } from '@shoal/placement';
+import { GrpcReplicaDirectory } from '@shoal/replica-rpc';
 import { InMemoryNetwork } from '@shoal/raft-host';
-import { ClusterStore, leaderSetup, MetadataEngine, Router, type ClusterTables } from '@shoal/router';
+import { ClusterStore, leaderSetup, LocalReplica, MetadataEngine, Router, type ClusterTables, type ReplicaDirectory } from '@shoal/router';
 import { GroupCommitWriter, MemoryEngine, type StorageEngine } from '@shoal/storage';
 import { METADATA_GROUP, StorageNode } from '@shoal/storage-node';
 import { openRocksDbEngine } from '@shoal/storage-rocksdb';
@@ -71,9 +72,19 @@ export interface ClusterBackendOptions extends BackendOptions {
 export async function clusterBackend(options: ClusterBackendOptions): Promise<StorageBackend> {
   const placements: NodePlacement[] = Array.from({ length: options.nodes }, (_, i) => ({ id: i + 1, az: `${options.region}${String.fromCharCode(97 + (i % 3))}` }));
   const map = loadOrCreateMap(options, placements);
-  const metadataVoters = placements.slice(0, 3).map((node) => node.id);
+  const metadataVoters = metadataVotersOf(placements);
   const network = new InMemoryNetwork();
-  const tables: ClusterTables = { tables: () => [] };
+  let catalog: Catalog | undefined;
+  const tables: ClusterTables = {
+    tables: () => (catalog ? catalog.names().map((name) => handleOf(catalog!.get(name)!)) : []),
+    resolveTable: (tableNumber) => {
+      for (const name of catalog?.names() ?? []) {
+        const table = catalog!.get(name)!;
+        if (table.tableNumber === tableNumber) return handleOf(table);
+      }
+      return undefined;
+    },
+  };
   const nodes = new Map<number, StorageNode>();
   for (const placement of placements) {
     const engine = await openEngine(options.dataDir ? join(options.dataDir, `node-${placement.id}`) : undefined);
@@ -89,10 +100,9 @@ export async function clusterBackend(options: ClusterBackendOptions): Promise<St
     });
     nodes.set(placement.id, node);
   }
-  const router = new Router(map, { replica: (node, group) => nodes.get(node)?.replica(group) });
-  const catalog = await Catalog.open(new MetadataEngine(router, METADATA_GROUP, metadataVoters));
-  tables.tables = () => catalog.names().map((name) => handleOf(catalog.get(name)!));
-  const store = new ClusterStore(router, tables);
+  const router = new Router(map, localReplicas(nodes));
+  catalog = await Catalog.open(new MetadataEngine(router, METADATA_GROUP, metadataVoters));
+  const store = new ClusterStore(router);
   return {
     catalog,
     store,
@@ -103,19 +113,59 @@ export async function clusterBackend(options: ClusterBackendOptions): Promise<St
   };
 }
 
-/** The partition map: made once, kept in DATA/cluster-map.json so that a restart finds its replicas. */
+export interface RemoteBackendOptions {
+  layoutFile: string;
+  /** Each storage node's replica service address. */
+  replicas: Map<number, string>;
+}
+
+/**
+ * A gateway to a multi-process cluster: the router reaches each partition's leader on its
+ * storage node over gRPC; the catalog lives in the metadata group on the storage nodes.
+ */
+export async function remoteBackend(options: RemoteBackendOptions): Promise<StorageBackend> {
+  const layout = layoutFromJson(readFileSync(options.layoutFile, 'utf8'));
+  const directory = new GrpcReplicaDirectory(options.replicas);
+  const router = new Router(layout.map, directory);
+  const catalog = await Catalog.open(new MetadataEngine(router, METADATA_GROUP, layout.metadataVoters));
+  return {
+    catalog,
+    store: new ClusterStore(router),
+    async close() {
+      directory.close();
+    },
+  };
+}
+
+/** The replicas of nodes in this process, for the router. */
+function localReplicas(nodes: Map<number, StorageNode>): ReplicaDirectory {
+  const clients = new Map<string, LocalReplica>();
+  return {
+    replica(node, group) {
+      const id = `${node}:${group}`;
+      let client = clients.get(id);
+      if (!client) {
+        const leadership = nodes.get(node)?.replica(group);
+        if (!leadership) return undefined;
+        clients.set(id, (client = new LocalReplica(leadership)));
+      }
+      return client;
+    },
+  };
+}
+
+/** The layout: made once, kept in DATA/cluster-layout.json so that a restart finds its replicas. */
 function loadOrCreateMap(options: ClusterBackendOptions, nodes: NodePlacement[]): PartitionMap {
-  const file = options.dataDir ? join(options.dataDir, 'cluster-map.json') : undefined;
+  const file = options.dataDir ? join(options.dataDir, 'cluster-layout.json') : undefined;
   if (file && existsSync(file)) {
-    const stored = JSON.parse(readFileSync(file, 'utf8')) as { nodes: number; map: { version: number; replication: number; partitions: { id: number; start: string; end: string; replicas: number[] }[] } };
-    if (stored.nodes !== nodes.length) throw new Error(`${file} describes ${stored.nodes} nodes, not ${nodes.length}`);
-    return { ...stored.map, partitions: stored.map.partitions.map((p) => ({ ...p, start: BigInt(p.start), end: BigInt(p.end) })) };
+    const layout = layoutFromJson(readFileSync(file, 'utf8'));
+    if (layout.nodes.length !== nodes.length) throw new Error(`${file} describes ${layout.nodes.length} nodes, not ${nodes.length}`);
+    return layout.map;
   }
   const map = initialMap(options.partitions, nodes);
   if (file) {
     mkdirSync(options.dataDir as string, { recursive: true });
-    const serialisable = { ...map, partitions: map.partitions.map((p) => ({ ...p, start: p.start.toString(), end: p.end.toString() })) };
-    writeFileSync(file, JSON.stringify({ nodes: nodes.length, map: serialisable }, null, 2));
+    writeFileSync(file, layoutToJson({ nodes, metadataVoters: metadataVotersOf(nodes), map }));
   }
   return map;
 }

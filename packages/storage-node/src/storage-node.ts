@@ -16,7 +16,7 @@ export interface StorageNodeOptions {
   transport: Transport;
   /** The partitions to host: those of the map with a replica on this node. */
   map: PartitionMap;
-  /** Members of the metadata group (this node hosts a replica when it is one of them). */
+  /** Voting members of the metadata group; every other node of the map holds a learner replica. */
   metadataVoters: number[];
   leadership?: LeadershipOptions;
   tickMs?: number;
@@ -36,6 +36,7 @@ export class StorageNode {
     readonly host: RaftHost,
     private readonly engine: StorageEngine,
     private readonly replicas: Map<number, PartitionLeadership>,
+    private readonly machines: Map<number, ReplicatedKeyspace>,
   ) {}
 
   static async start(options: StorageNodeOptions): Promise<StorageNode> {
@@ -49,22 +50,31 @@ export class StorageNode {
       ...(options.random ? { random: options.random } : {}),
     });
     const replicas = new Map<number, PartitionLeadership>();
-    const groups: { group: number; voters: number[] }[] = [];
-    if (options.metadataVoters.includes(options.id)) groups.push({ group: METADATA_GROUP, voters: options.metadataVoters });
+    const machines = new Map<number, ReplicatedKeyspace>();
+    const allNodes = new Set(options.map.partitions.flatMap((partition) => partition.replicas));
+    const metadataLearners = [...allNodes].filter((node) => !options.metadataVoters.includes(node)).sort((a, b) => a - b);
+    // Every node keeps a copy of the metadata (as a voter or a learner): its partitions' leaders read table definitions from it.
+    const groups: { group: number; voters: number[]; learners: number[] }[] = [{ group: METADATA_GROUP, voters: options.metadataVoters, learners: metadataLearners }];
     for (const partition of options.map.partitions) {
-      if (partition.replicas.includes(options.id)) groups.push({ group: partition.id, voters: partition.replicas });
+      if (partition.replicas.includes(options.id)) groups.push({ group: partition.id, voters: partition.replicas, learners: [] });
     }
-    for (const { group, voters } of groups) {
+    for (const { group, voters, learners } of groups) {
       const machine = await ReplicatedKeyspace.open(options.engine, group);
-      await host.addGroup(group, { voters, learners: [] }, machine);
+      await host.addGroup(group, { voters, learners }, machine);
+      machines.set(group, machine);
       replicas.set(group, new PartitionLeadership(host, group, machine.keyspace, group === METADATA_GROUP ? {} : (options.leadership ?? {})));
     }
-    return new StorageNode(options.id, options.region, options.az, host, options.engine, replicas);
+    return new StorageNode(options.id, options.region, options.az, host, options.engine, replicas, machines);
   }
 
   /** This node's replica of a group, if it hosts one. */
   replica(group: number): PartitionLeadership | undefined {
     return this.replicas.get(group);
+  }
+
+  /** The state machine of this node's replica of a group (its keyspace and applied index). */
+  machine(group: number): ReplicatedKeyspace | undefined {
+    return this.machines.get(group);
   }
 
   async close(): Promise<void> {

@@ -14,9 +14,35 @@ export function temporaryDirectory(prefix: string): string {
  * SHOAL_TEST_NODES=3 an embedded cluster, so that the same suites run against both.
  */
 export const TEST_NODES = Number(process.env.SHOAL_TEST_NODES ?? 1);
+/** With SHOAL_TEST_CLUSTER=processes, servers are multi-process clusters started by `npm run cluster`. */
+export const TEST_PROCESSES = process.env.SHOAL_TEST_CLUSTER === 'processes';
+
+/** A multi-process cluster (`npm run cluster`) with its data in `dataDir`, on free ports. */
+export async function spawnClusterProcesses(dataDir: string, extraArguments: string[] = []): Promise<ServerProcess> {
+  const child = await spawnEntrypoint(
+    'packages/server/src/cluster-main.ts',
+    ['--nodes', String(Math.max(3, TEST_NODES)), '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, ...extraArguments],
+    /shoal cluster: DynamoDB API on (http:\/\/\S+:(\d+))/,
+  );
+  return { ...child, url: child.match[1]!.replace('localhost', '127.0.0.1'), port: Number(child.match[2]) };
+}
 
 /** An embedded server in this process, on a free port, with its data in a fresh temp dir. */
 export async function startTestServer(options: { inMemory?: boolean; itemCollectionBytesMax?: number } = {}): Promise<RunningServer & { dataDir: string | undefined }> {
+  if (TEST_PROCESSES) {
+    const clusterDir = temporaryDirectory('cluster');
+    const extra = options.itemCollectionBytesMax !== undefined ? ['--item-collection-bytes-max', String(options.itemCollectionBytesMax)] : [];
+    const cluster = await spawnClusterProcesses(clusterDir, extra);
+    return {
+      url: cluster.url,
+      port: cluster.port,
+      dataDir: clusterDir,
+      async close() {
+        await cluster.stop('SIGTERM');
+        rmSync(clusterDir, { recursive: true, force: true });
+      },
+    };
+  }
   const dataDir = options.inMemory ? undefined : temporaryDirectory('data');
   const server = await startEmbeddedServer({
     ...DEFAULT_OPTIONS,
@@ -99,6 +125,7 @@ export function spawnEntrypoint(entry: string, args: string[], ready: RegExp): P
 
 /** `npm start`'s entrypoint as a real child process; resolves once it prints its URL. */
 export async function spawnServerProcess(dataDir: string, extraArguments: string[] = []): Promise<ServerProcess> {
+  if (TEST_PROCESSES) return spawnClusterProcesses(dataDir, extraArguments);
   const child = await spawnEntrypoint(
     'packages/server/src/main.ts',
     ['--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--nodes', String(TEST_NODES), ...extraArguments],

@@ -25,7 +25,7 @@ export const deleteTable: OperationHandler = async (request, context) => {
     catalog.remove(existing.TableName);
     return existing;
   });
-  const description = describe(context, { ...table, TableStatus: 'DELETING' });
+  const description = await describe(context, { ...table, TableStatus: 'DELETING' });
   context.schedule(async () => {
     await context.store.dropTable(table.tableNumber);
     for (const index of table.indexes ?? []) await context.store.dropIndex(table.tableNumber, index.indexNumber);

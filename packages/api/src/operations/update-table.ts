@@ -25,7 +25,7 @@ export const updateTable: OperationHandler = async (request, context) => {
     if (index.IndexStatus === 'CREATING') context.schedule(() => backfillIndex(context, updated.TableName, index.indexNumber), context.tableActivationDelayMs);
     if (index.IndexStatus === 'DELETING') context.schedule(() => dropIndex(context, updated.TableName, index.indexNumber), context.tableActivationDelayMs);
   }
-  return { TableDescription: describe(context, updated) };
+  return { TableDescription: await describe(context, updated) };
 };
 
 function checkUpdateTable(request: Request): void {

@@ -1,0 +1,153 @@
+import * as grpc from '@grpc/grpc-js';
+import type { Item } from '@shoal/model';
+import type { TableStatistics } from '@shoal/metadata';
+import { decodeItem, type IndexHandle, type TableHandle, type WriteCommand, type WriteOutcome } from '@shoal/partition';
+import type { ReplicaClient, ReplicaDirectory } from '@shoal/router';
+import type { Bytes, KeyRange, WriteOp } from '@shoal/storage';
+import { errorFromStatus } from './errors.js';
+import { fromJsonBytes, rangeToWire, replicaService, toJsonBytes, type CallRequest, type CallResponse, type ReplicaServiceClient, type ScanResponse } from './service.js';
+
+/** How long one call to a replica may take before it is abandoned (the outcome of a write is then unknown). */
+const CALL_DEADLINE_MS = 10_000;
+const SCAN_PAGE_ENTRIES = 256;
+
+/** Replicas on other nodes, reached over gRPC (one channel per node). */
+export class GrpcReplicaDirectory implements ReplicaDirectory {
+  private readonly clients = new Map<number, ReplicaServiceClient>();
+  private readonly replicas = new Map<string, RemoteReplica>();
+
+  constructor(private readonly addresses: ReadonlyMap<number, string>) {}
+
+  replica(node: number, group: number): ReplicaClient | undefined {
+    const id = `${node}:${group}`;
+    let replica = this.replicas.get(id);
+    if (!replica) {
+      const address = this.addresses.get(node);
+      if (!address) return undefined;
+      let client = this.clients.get(node);
+      if (!client) {
+        const { Client } = replicaService();
+        client = new Client(address, grpc.credentials.createInsecure(), { 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
+        this.clients.set(node, client);
+      }
+      this.replicas.set(id, (replica = new RemoteReplica(client, group)));
+    }
+    return replica;
+  }
+
+  close(): void {
+    for (const client of this.clients.values()) client.close();
+  }
+}
+
+class RemoteReplica implements ReplicaClient {
+  constructor(
+    private readonly client: ReplicaServiceClient,
+    private readonly group: number,
+  ) {}
+
+  private call(operation: string, isWrite: boolean, args: unknown = null, extra: Partial<CallRequest> = {}): Promise<CallResponse> {
+    const request: CallRequest = { group: this.group, operation, arguments: toJsonBytes(args), ...extra };
+    return new Promise((resolve, reject) => {
+      this.client.Call(request, { deadline: Date.now() + CALL_DEADLINE_MS }, (error, response) => {
+        if (error) reject(errorFromStatus(error, isWrite));
+        else resolve(response ?? {});
+      });
+    });
+  }
+
+  private page(range: KeyRange, continuation: boolean): Promise<ScanResponse> {
+    return new Promise((resolve, reject) => {
+      this.client.Scan(
+        { group: this.group, range: rangeToWire(range), limit: SCAN_PAGE_ENTRIES, continuation },
+        { deadline: Date.now() + CALL_DEADLINE_MS },
+        (error, response) => (error ? reject(errorFromStatus(error, false)) : resolve(response ?? {})),
+      );
+    });
+  }
+
+  async execute(table: TableHandle, key: Item, command: WriteCommand): Promise<WriteOutcome> {
+    return fromJsonBytes<WriteOutcome>((await this.call('execute', true, { table, key, command })).result);
+  }
+
+  async getItem(table: TableHandle, key: Item): Promise<Item | undefined> {
+    return fromJsonBytes<Item | null>((await this.call('getItem', false, { table, key })).result) ?? undefined;
+  }
+
+  async getMany(storageKeys: Uint8Array[]): Promise<(Item | undefined)[]> {
+    const response = await this.call('getMany', false, null, { keys: storageKeys });
+    return (response.values ?? []).map((value) => (value.present && value.value ? decodeItem(value.value) : undefined));
+  }
+
+  async openScan(range: KeyRange): Promise<AsyncIterable<[Uint8Array, Item]>> {
+    const raw = await this.openRawScan(range);
+    return (async function* () {
+      for await (const [key, value] of raw) yield [key, decodeItem(value)] as [Uint8Array, Item];
+    })();
+  }
+
+  async reindex(table: TableHandle, key: Item, index: IndexHandle): Promise<void> {
+    await this.call('reindex', true, { table, key, index });
+  }
+
+  async dropIndex(tableNumber: number, indexNumber: number): Promise<void> {
+    await this.call('dropIndex', true, { tableNumber, indexNumber });
+  }
+
+  async dropTable(tableNumber: number): Promise<void> {
+    await this.call('dropTable', true, { tableNumber });
+  }
+
+  async statistics(tableNumber: number, indexNumber?: number): Promise<TableStatistics> {
+    return fromJsonBytes<TableStatistics>((await this.call('statistics', false, { tableNumber, indexNumber })).result);
+  }
+
+  async open(): Promise<void> {
+    await this.call('open', false);
+  }
+
+  async indexesSettled(): Promise<void> {
+    await this.call('indexesSettled', false);
+  }
+
+  async keyspaceGetMany(keys: readonly Bytes[]): Promise<(Bytes | undefined)[]> {
+    const response = await this.call('keyspaceGetMany', false, null, { keys: [...keys] });
+    return (response.values ?? []).map((value) => (value.present ? (value.value ?? new Uint8Array(0)) : undefined));
+  }
+
+  openKeyspaceScan(range: KeyRange): Promise<AsyncIterable<[Bytes, Bytes]>> {
+    return this.openRawScan(range);
+  }
+
+  async proposeWrites(ops: WriteOp[]): Promise<void> {
+    const writes = ops.map((op) => (op.type === 'put' ? { key: op.key, value: op.value } : { delete: true, key: op.key }));
+    await this.call('proposeWrites', true, null, { writes });
+  }
+
+  /** The first page checks leadership (and fails over like any call); later pages follow it on the same replica. */
+  private async openRawScan(range: KeyRange): Promise<AsyncIterable<[Bytes, Bytes]>> {
+    const first = await this.page(range, false);
+    const next = (after: Uint8Array): KeyRange => {
+      const rest: KeyRange = { ...range };
+      if (range.reverse) {
+        delete rest.lte;
+        rest.lt = after;
+      } else {
+        delete rest.gte;
+        rest.gt = after;
+      }
+      return rest;
+    };
+    const pageOf = (continued: KeyRange) => this.page(continued, true);
+    return (async function* () {
+      let page = first;
+      for (;;) {
+        const entries = page.entries ?? [];
+        for (const entry of entries) yield [entry.key, entry.value] as [Bytes, Bytes];
+        const last = entries[entries.length - 1];
+        if (!page.more || !last) return;
+        page = await pageOf(next(last.key));
+      }
+    })();
+  }
+}

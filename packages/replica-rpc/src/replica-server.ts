@@ -1,0 +1,132 @@
+import * as grpc from '@grpc/grpc-js';
+import type { Item } from '@shoal/model';
+import { encodeItem, type IndexHandle, type TableHandle, type WriteCommand } from '@shoal/partition';
+import type { PartitionLeadership } from '@shoal/partition-replica';
+import { NotLeaderError } from '@shoal/raft';
+import { LocalReplica } from '@shoal/router';
+import type { WriteOp } from '@shoal/storage';
+import { errorToStatus } from './errors.js';
+import { fromJsonBytes, rangeFromWire, replicaService, toJsonBytes, type CallRequest, type CallResponse, type ScanRequest, type ScanResponse } from './service.js';
+
+/** Entries per Scan page at most, whatever the caller asks. */
+export const SCAN_PAGE_ENTRIES_MAX = 1024;
+
+/** The replicas a node hosts, by group. */
+export type ReplicaLookup = (group: number) => PartitionLeadership | undefined;
+
+interface Arguments {
+  table: TableHandle;
+  key: Item;
+  command: WriteCommand;
+  index: IndexHandle;
+  tableNumber: number;
+  indexNumber?: number;
+}
+
+/** Serves a node's replicas over gRPC (proto/replica.proto). */
+export class ReplicaServer {
+  private readonly server = new grpc.Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
+  private readonly clients = new Map<number, LocalReplica>();
+  port = 0;
+
+  private constructor(
+    private readonly lookup: ReplicaLookup,
+    private readonly onTable: (table: TableHandle) => void,
+  ) {
+    this.server.addService(replicaService().service, {
+      Call: (call: grpc.ServerUnaryCall<CallRequest, CallResponse>, callback: grpc.sendUnaryData<CallResponse>) => {
+        this.call(call.request).then(
+          (response) => callback(null, response),
+          (error: unknown) => callback(errorToStatus(error)),
+        );
+      },
+      Scan: (call: grpc.ServerUnaryCall<ScanRequest, ScanResponse>, callback: grpc.sendUnaryData<ScanResponse>) => {
+        this.scan(call.request).then(
+          (response) => callback(null, response),
+          (error: unknown) => callback(errorToStatus(error)),
+        );
+      },
+    });
+  }
+
+  /** `onTable` sees the table definition each write carries (the gateway's view). */
+  static start(lookup: ReplicaLookup, listen: string, onTable: (table: TableHandle) => void = () => {}): Promise<ReplicaServer> {
+    const server = new ReplicaServer(lookup, onTable);
+    return new Promise((resolve, reject) => {
+      server.server.bindAsync(listen, grpc.ServerCredentials.createInsecure(), (error, port) => {
+        if (error) return reject(error);
+        server.port = port;
+        resolve(server);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    this.server.forceShutdown();
+    return Promise.resolve();
+  }
+
+  private replica(group: number): LocalReplica {
+    let client = this.clients.get(group);
+    if (!client) {
+      const leadership = this.lookup(group);
+      if (!leadership) throw new NotLeaderError(0);
+      this.clients.set(group, (client = new LocalReplica(leadership)));
+    }
+    return client;
+  }
+
+  private async call(request: CallRequest): Promise<CallResponse> {
+    const replica = this.replica(request.group);
+    const args = fromJsonBytes<Arguments>(request.arguments);
+    const keys = request.keys ?? [];
+    if (args?.table) this.onTable(args.table);
+    switch (request.operation) {
+      case 'execute':
+        return { result: toJsonBytes(await replica.execute(args.table, args.key, args.command)) };
+      case 'getItem':
+        return { result: toJsonBytes(await replica.getItem(args.table, args.key)) };
+      case 'getMany':
+        return { values: (await replica.getMany(keys)).map((item) => (item ? { present: true, value: encodeItem(item) } : { present: false })) };
+      case 'reindex':
+        await replica.reindex(args.table, args.key, args.index);
+        return {};
+      case 'dropIndex':
+        await replica.dropIndex(args.tableNumber, args.indexNumber as number);
+        return {};
+      case 'dropTable':
+        await replica.dropTable(args.tableNumber);
+        return {};
+      case 'statistics':
+        return { result: toJsonBytes(await replica.statistics(args.tableNumber, args.indexNumber)) };
+      case 'open':
+        await replica.open();
+        return {};
+      case 'indexesSettled':
+        await replica.indexesSettled();
+        return {};
+      case 'keyspaceGetMany':
+        return { values: (await replica.keyspaceGetMany(keys)).map((value) => (value ? { present: true, value } : { present: false })) };
+      case 'proposeWrites': {
+        const ops: WriteOp[] = (request.writes ?? []).map((write) => (write.delete ? { type: 'del', key: write.key } : { type: 'put', key: write.key, value: write.value ?? new Uint8Array(0) }));
+        await replica.proposeWrites(ops);
+        return {};
+      }
+      default:
+        throw new Error(`unknown replica operation ${request.operation}`);
+    }
+  }
+
+  /** A page of raw entries: items' values are their stored JSON, as the client decodes them. */
+  private async scan(request: ScanRequest): Promise<ScanResponse> {
+    const leadership = this.lookup(request.group);
+    if (!leadership) throw new NotLeaderError(0);
+    const keyspace = request.continuation ? leadership.keyspace : await leadership.consistentKeyspace();
+    const limit = Math.min(Math.max(request.limit, 1), SCAN_PAGE_ENTRIES_MAX);
+    const entries: { key: Uint8Array; value: Uint8Array }[] = [];
+    for await (const [key, value] of keyspace.iterate({ ...rangeFromWire(request.range), limit: limit + 1 })) entries.push({ key, value });
+    const more = entries.length > limit;
+    if (more) entries.pop();
+    return { entries, more };
+  }
+}

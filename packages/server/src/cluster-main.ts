@@ -1,0 +1,113 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { commandLineOptions } from '@shoal/base';
+import { initialMap, layoutFromJson, layoutToJson, metadataVotersOf, type ClusterLayout } from '@shoal/placement';
+
+/**
+ * `npm run cluster -- [--nodes 3] [--azs 3] [--partitions 8] [--port 8000] [--data-dir ./data-cluster]`:
+ * a local multi-process cluster. One process per storage node (RocksDB under D/node-N, Raft and
+ * the replica service over loopback gRPC), in AZs a, b, c... in turn, and one gateway process
+ * serving the DynamoDB API on the port. Writes D/cluster.json with every process it started
+ * (pid, role, az, ports, and the command that starts it again). Stops them all on SIGINT/SIGTERM.
+ */
+const { option } = commandLineOptions(process.argv.slice(2));
+const nodeCount = Number(option('nodes', '3'));
+const azs = Number(option('azs', '3'));
+const region = option('region', 'us-east-1');
+const dataDir = resolve(option('data-dir', './data-cluster'));
+const requestedPort = Number(option('port', '8000'));
+const collectionLimit = option('item-collection-bytes-max', '');
+if (!Number.isInteger(nodeCount) || nodeCount < 3) throw new Error('--nodes must be at least 3 (one replica per AZ)');
+if (!Number.isInteger(azs) || azs < 1) throw new Error('--azs must be at least 1');
+
+const ROOT = new URL('../../../', import.meta.url).pathname;
+mkdirSync(dataDir, { recursive: true });
+const layoutFile = join(dataDir, 'cluster-layout.json');
+const layout: ClusterLayout = existsSync(layoutFile) ? layoutFromJson(readFileSync(layoutFile, 'utf8')) : createLayout();
+if (layout.nodes.length !== nodeCount) throw new Error(`${layoutFile} describes ${layout.nodes.length} nodes, not ${nodeCount}`);
+writeFileSync(layoutFile, layoutToJson(layout));
+
+function createLayout(): ClusterLayout {
+  const nodes = Array.from({ length: nodeCount }, (_, i) => ({ id: i + 1, az: `${region}${String.fromCharCode(97 + (i % azs))}` }));
+  return { nodes, metadataVoters: metadataVotersOf(nodes), map: initialMap(Number(option('partitions', '8')), nodes) };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+interface ProcessEntry {
+  pid: number;
+  role: 'storage' | 'gateway';
+  id?: number;
+  az?: string;
+  ports: Record<string, number>;
+  command: string[];
+}
+
+const children: ChildProcess[] = [];
+let stopping = false;
+
+/** Starts a TypeScript entrypoint; resolves once its output matches `ready`. */
+function start(entry: string, args: string[], ready: RegExp, name: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let output = '';
+  return new Promise((resolveChild, reject) => {
+    const onData = (chunk: Buffer) => {
+      const text = chunk.toString();
+      for (const line of text.split('\n').filter(Boolean)) console.log(`[${name}] ${line}`);
+      output += text;
+      if (ready.test(output)) resolveChild(child);
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code, signal) => {
+      if (!stopping) console.log(`[${name}] exited (${signal ?? code})`);
+      reject(new Error(`${name} exited before it was ready:\n${output}`));
+    });
+  });
+}
+
+const nodePorts = new Map<number, { raft: number; replica: number }>();
+for (const node of layout.nodes) nodePorts.set(node.id, { raft: await freePort(), replica: await freePort() });
+const entries: ProcessEntry[] = [];
+await Promise.all(
+  layout.nodes.map(async (node) => {
+    const ports = nodePorts.get(node.id)!;
+    const peers = layout.nodes.filter((peer) => peer.id !== node.id).map((peer) => `${peer.id}=127.0.0.1:${nodePorts.get(peer.id)!.raft}`);
+    const args = ['--id', String(node.id), '--layout', layoutFile, '--data-dir', join(dataDir, `node-${node.id}`), '--raft', `127.0.0.1:${ports.raft}`, '--replica', `127.0.0.1:${ports.replica}`, '--peers', peers.join(','), '--region', region];
+    if (collectionLimit) args.push('--item-collection-bytes-max', collectionLimit);
+    const entry = 'packages/storage-node/src/main.ts';
+    const child = await start(entry, args, /storage node \d+ .* replica=\d+/, `node-${node.id}`);
+    entries.push({ pid: child.pid as number, role: 'storage', id: node.id, az: node.az, ports, command: [process.execPath, '--import', 'tsx', entry, ...args] });
+  }),
+);
+const gatewayPort = requestedPort === 0 ? await freePort() : requestedPort;
+const replicas = layout.nodes.map((node) => `${node.id}=127.0.0.1:${nodePorts.get(node.id)!.replica}`).join(',');
+const gatewayArgs = ['--port', String(gatewayPort), '--host', option('host', '0.0.0.0'), '--layout', layoutFile, '--replicas', replicas, '--region', region];
+const gatewayEntry = 'packages/server/src/main.ts';
+const gateway = await start(gatewayEntry, gatewayArgs, /DynamoDB API on/, 'gateway');
+entries.push({ pid: gateway.pid as number, role: 'gateway', ports: { http: gatewayPort }, command: [process.execPath, '--import', 'tsx', gatewayEntry, ...gatewayArgs] });
+entries.sort((a, b) => (a.id ?? Infinity) - (b.id ?? Infinity));
+writeFileSync(join(dataDir, 'cluster.json'), JSON.stringify({ url: `http://localhost:${gatewayPort}`, cwd: ROOT, layout: layoutFile, processes: entries }, null, 2));
+console.log(`shoal cluster: DynamoDB API on http://localhost:${gatewayPort} (${nodeCount} storage nodes in ${Math.min(azs, nodeCount)} AZs; processes in ${join(dataDir, 'cluster.json')})`);
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    const exits = children.filter((child) => child.exitCode === null && child.signalCode === null).map((child) => new Promise((done) => child.once('exit', done)));
+    for (const child of children) child.kill('SIGTERM');
+    void Promise.all(exits).then(() => process.exit(0));
+  });
+}

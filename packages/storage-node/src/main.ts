@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs';
+import { commandLineOptions } from '@shoal/base';
+import { layoutFromJson } from '@shoal/placement';
+import { GrpcTransport } from '@shoal/raft-host';
+import { ReplicaServer } from '@shoal/replica-rpc';
+import { leaderSetup } from '@shoal/router';
+import { openRocksDbEngine } from '@shoal/storage-rocksdb';
+import { NodeCatalog } from './node-catalog.js';
+import { METADATA_GROUP, StorageNode } from './storage-node.js';
+
+/**
+ * One storage node process:
+ *   node --import tsx packages/storage-node/src/main.ts --id 1 --layout D/cluster-layout.json
+ *     --data-dir D/node-1 --raft 127.0.0.1:7101 --replica 127.0.0.1:7102
+ *     --peers 2=127.0.0.1:7103,3=127.0.0.1:7105 [--region us-east-1] [--item-collection-bytes-max N]
+ * Its AZ comes from the layout. Prints `storage node <id> (<az>) raft=<port> replica=<port>` once it serves.
+ */
+const { option } = commandLineOptions(process.argv.slice(2));
+const id = Number(option('id'));
+const layout = layoutFromJson(readFileSync(option('layout'), 'utf8'));
+const az = layout.nodes.find((node) => node.id === id)?.az;
+if (az === undefined) throw new Error(`node ${id} is not in the layout`);
+const peers = new Map<number, string>();
+for (const entry of option('peers', '').split(',').filter(Boolean)) {
+  const [node, address] = entry.split('=');
+  peers.set(Number(node), address as string);
+}
+const collectionLimit = option('item-collection-bytes-max', '');
+
+const engine = await openRocksDbEngine(option('data-dir'));
+const transport = await GrpcTransport.start({ node: id, listen: option('raft', '127.0.0.1:0'), peers });
+let catalog: NodeCatalog | undefined;
+const node = await StorageNode.start({
+  id,
+  region: option('region', 'us-east-1'),
+  az,
+  engine,
+  transport,
+  map: layout.map,
+  metadataVoters: layout.metadataVoters,
+  leadership: {
+    setup: (store) =>
+      leaderSetup({
+        tables: () => (catalog as NodeCatalog).tables(),
+        resolveTable: (tableNumber) => (catalog as NodeCatalog).resolveTable(tableNumber),
+      })(store),
+    ...(collectionLimit ? { itemCollectionBytesMax: Number(collectionLimit) } : {}),
+  },
+});
+catalog = new NodeCatalog(node.machine(METADATA_GROUP)!);
+const server = await ReplicaServer.start(
+  (group) => node.replica(group),
+  option('replica', '127.0.0.1:0'),
+  (table) => catalog?.noteHandle(table),
+);
+console.log(`storage node ${id} (${az}) raft=${transport.port} replica=${server.port}`);
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    void server
+      .close()
+      .then(() => node.close())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+  });
+}
