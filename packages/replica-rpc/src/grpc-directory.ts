@@ -10,6 +10,12 @@ import { fromJsonBytes, rangeToWire, replicaService, toJsonBytes, type CallReque
 /** How long one call to a replica may take before it is abandoned (the outcome of a write is then unknown). */
 const CALL_DEADLINE_MS = 10_000;
 const SCAN_PAGE_ENTRIES = 256;
+/** A restarted node is found again within about a second (gRPC's default backoff grows to minutes). */
+const CHANNEL_OPTIONS: grpc.ChannelOptions = {
+  'grpc.max_receive_message_length': 64 * 1024 * 1024,
+  'grpc.initial_reconnect_backoff_ms': 100,
+  'grpc.max_reconnect_backoff_ms': 1000,
+};
 
 /** Replicas on other nodes, reached over gRPC (one channel per node). */
 export class GrpcReplicaDirectory implements ReplicaDirectory {
@@ -22,21 +28,39 @@ export class GrpcReplicaDirectory implements ReplicaDirectory {
     const id = `${node}:${group}`;
     let replica = this.replicas.get(id);
     if (!replica) {
-      const address = this.addresses.get(node);
-      if (!address) return undefined;
-      let client = this.clients.get(node);
-      if (!client) {
-        const { Client } = replicaService();
-        client = new Client(address, grpc.credentials.createInsecure(), { 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
-        this.clients.set(node, client);
-      }
+      const client = this.client(node);
+      if (!client) return undefined;
       this.replicas.set(id, (replica = new RemoteReplica(client, group)));
     }
     return replica;
   }
 
+  /** A node's status (its groups' Raft state), as its replica service reports it. */
+  status<T = unknown>(node: number): Promise<T> {
+    const client = this.client(node);
+    if (!client) return Promise.reject(new Error(`no address for node ${node}`));
+    return new Promise((resolve, reject) => {
+      client.Call({ group: 0, operation: 'status' }, { deadline: Date.now() + CALL_DEADLINE_MS }, (error, response) => {
+        if (error) reject(errorFromStatus(error, false));
+        else resolve(fromJsonBytes<T>(response?.result));
+      });
+    });
+  }
+
   close(): void {
     for (const client of this.clients.values()) client.close();
+  }
+
+  private client(node: number): ReplicaServiceClient | undefined {
+    let client = this.clients.get(node);
+    if (!client) {
+      const address = this.addresses.get(node);
+      if (!address) return undefined;
+      const { Client } = replicaService();
+      client = new Client(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+      this.clients.set(node, client);
+    }
+    return client;
   }
 }
 

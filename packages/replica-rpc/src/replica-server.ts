@@ -32,6 +32,7 @@ export class ReplicaServer {
   private constructor(
     private readonly lookup: ReplicaLookup,
     private readonly onTable: (table: TableHandle) => void,
+    private readonly status: () => unknown,
   ) {
     this.server.addService(replicaService().service, {
       Call: (call: grpc.ServerUnaryCall<CallRequest, CallResponse>, callback: grpc.sendUnaryData<CallResponse>) => {
@@ -49,9 +50,12 @@ export class ReplicaServer {
     });
   }
 
-  /** `onTable` sees the table definition each write carries (the gateway's view). */
-  static start(lookup: ReplicaLookup, listen: string, onTable: (table: TableHandle) => void = () => {}): Promise<ReplicaServer> {
-    const server = new ReplicaServer(lookup, onTable);
+  /**
+   * `onTable` sees the table definition each write carries (the gateway's view); `status`
+   * answers the `status` operation (the node's groups and their Raft state, as JSON).
+   */
+  static start(lookup: ReplicaLookup, listen: string, options: { onTable?: (table: TableHandle) => void; status?: () => unknown } = {}): Promise<ReplicaServer> {
+    const server = new ReplicaServer(lookup, options.onTable ?? (() => {}), options.status ?? (() => null));
     return new Promise((resolve, reject) => {
       server.server.bindAsync(listen, grpc.ServerCredentials.createInsecure(), (error, port) => {
         if (error) return reject(error);
@@ -77,6 +81,7 @@ export class ReplicaServer {
   }
 
   private async call(request: CallRequest): Promise<CallResponse> {
+    if (request.operation === 'status') return { result: toJsonBytes(this.status()) };
     const replica = this.replica(request.group);
     const args = fromJsonBytes<Arguments>(request.arguments);
     const keys = request.keys ?? [];

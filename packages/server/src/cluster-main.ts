@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { commandLineOptions } from '@shoal/base';
+import type { ClusterFile, ClusterProcess } from './cluster-file.js';
 import { initialMap, layoutFromJson, layoutToJson, metadataVotersOf, type ClusterLayout } from '@shoal/placement';
 
 /**
@@ -45,14 +46,6 @@ function freePort(): Promise<number> {
   });
 }
 
-interface ProcessEntry {
-  pid: number;
-  role: 'storage' | 'gateway';
-  id?: number;
-  az?: string;
-  ports: Record<string, number>;
-  command: string[];
-}
 
 const children: ChildProcess[] = [];
 let stopping = false;
@@ -80,7 +73,7 @@ function start(entry: string, args: string[], ready: RegExp, name: string): Prom
 
 const nodePorts = new Map<number, { raft: number; replica: number }>();
 for (const node of layout.nodes) nodePorts.set(node.id, { raft: await freePort(), replica: await freePort() });
-const entries: ProcessEntry[] = [];
+const entries: ClusterProcess[] = [];
 await Promise.all(
   layout.nodes.map(async (node) => {
     const ports = nodePorts.get(node.id)!;
@@ -99,7 +92,8 @@ const gatewayEntry = 'packages/server/src/main.ts';
 const gateway = await start(gatewayEntry, gatewayArgs, /DynamoDB API on/, 'gateway');
 entries.push({ pid: gateway.pid as number, role: 'gateway', ports: { http: gatewayPort }, command: [process.execPath, '--import', 'tsx', gatewayEntry, ...gatewayArgs] });
 entries.sort((a, b) => (a.id ?? Infinity) - (b.id ?? Infinity));
-writeFileSync(join(dataDir, 'cluster.json'), JSON.stringify({ url: `http://localhost:${gatewayPort}`, cwd: ROOT, layout: layoutFile, processes: entries }, null, 2));
+const clusterFile: ClusterFile = { url: `http://localhost:${gatewayPort}`, cwd: ROOT, layout: layoutFile, processes: entries };
+writeFileSync(join(dataDir, 'cluster.json'), JSON.stringify(clusterFile, null, 2));
 console.log(`shoal cluster: DynamoDB API on http://localhost:${gatewayPort} (${nodeCount} storage nodes in ${Math.min(azs, nodeCount)} AZs; processes in ${join(dataDir, 'cluster.json')})`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

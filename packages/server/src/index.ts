@@ -1,2 +1,3 @@
 export { startEmbeddedServer, DEFAULT_OPTIONS, type EmbeddedServerOptions, type RunningServer } from './embedded-server.js';
 export { parseArguments } from './arguments.js';
+export { type ClusterFile, type ClusterProcess } from './cluster-file.js';

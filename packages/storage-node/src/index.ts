@@ -1,1 +1,2 @@
-export { StorageNode, METADATA_GROUP, type StorageNodeOptions } from './storage-node.js';
+export { StorageNode, METADATA_GROUP, type StorageNodeOptions, type NodeStatus, type GroupStatus } from './storage-node.js';
+export { NodeCatalog, tableHandleOf } from './node-catalog.js';

@@ -51,7 +51,7 @@ catalog = new NodeCatalog(node.machine(METADATA_GROUP)!);
 const server = await ReplicaServer.start(
   (group) => node.replica(group),
   option('replica', '127.0.0.1:0'),
-  (table) => catalog?.noteHandle(table),
+  { onTable: (table) => catalog?.noteHandle(table), status: () => node.status() },
 );
 console.log(`storage node ${id} (${az}) raft=${transport.port} replica=${server.port}`);
 

@@ -4,6 +4,22 @@ import type { PartitionMap } from '@shoal/placement';
 import { RaftHost, type Transport } from '@shoal/raft-host';
 import type { StorageEngine } from '@shoal/storage';
 
+export interface GroupStatus {
+  group: number;
+  role: string;
+  leader: number;
+  term: number;
+  commit: number;
+  applied: number;
+}
+
+export interface NodeStatus {
+  node: number;
+  region: string;
+  az: string;
+  groups: GroupStatus[];
+}
+
 /** The Raft group of the cluster's metadata (table definitions); partition p is group p (ids from 1). */
 export const METADATA_GROUP = 0;
 
@@ -70,6 +86,15 @@ export class StorageNode {
   /** This node's replica of a group, if it hosts one. */
   replica(group: number): PartitionLeadership | undefined {
     return this.replicas.get(group);
+  }
+
+  /** Every replica's Raft state, for operators and tests. */
+  status(): NodeStatus {
+    const groups = [...this.replicas.keys()].sort((a, b) => a - b).map((group) => {
+      const raft = this.host.raft(group);
+      return { group, role: raft.role, leader: raft.leader, term: raft.term, commit: raft.log.committed, applied: raft.log.applied };
+    });
+    return { node: this.id, region: this.region, az: this.az, groups };
   }
 
   /** The state machine of this node's replica of a group (its keyspace and applied index). */

@@ -21,7 +21,8 @@ export const TEST_PROCESSES = process.env.SHOAL_TEST_CLUSTER === 'processes';
 export async function spawnClusterProcesses(dataDir: string, extraArguments: string[] = []): Promise<ServerProcess> {
   const child = await spawnEntrypoint(
     'packages/server/src/cluster-main.ts',
-    ['--nodes', String(Math.max(3, TEST_NODES)), '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, ...extraArguments],
+    // Options given first win (the launcher reads the first occurrence).
+    [...extraArguments, '--nodes', String(Math.max(3, TEST_NODES)), '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir],
     /shoal cluster: DynamoDB API on (http:\/\/\S+:(\d+))/,
   );
   return { ...child, url: child.match[1]!.replace('localhost', '127.0.0.1'), port: Number(child.match[2]) };
