@@ -4,7 +4,7 @@ export interface BenchOptions {
   warmupMs: number;
   concurrency: number[];
   workloads: string[];
-  targets: ('shoal' | 'dynalite')[];
+  targets: ('shoal' | 'shoal-cluster' | 'dynalite')[];
   repeat: number;
   seed: number;
 }

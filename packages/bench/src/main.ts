@@ -23,8 +23,9 @@ for (let round = 0; round < options.repeat; round++) {
   for (const target of options.targets) {
     const dataDir = join(root, `${target}-data`);
     rmSync(dataDir, { recursive: true, force: true });
-    const port = target === 'shoal' ? 8100 : 8101;
-    const server: ServerUnderTest = target === 'shoal' ? await startShoal(port, dataDir) : await startDynalite(port, dataDir);
+    const port = { shoal: 8100, dynalite: 8101, 'shoal-cluster': 8102 }[target];
+    const server: ServerUnderTest =
+      target === 'dynalite' ? await startDynalite(port, dataDir) : await startShoal(port, dataDir, target === 'shoal-cluster' ? 3 : 1);
     try {
       await createTables(server);
       await loadRecords(server, options.records, options.seed);

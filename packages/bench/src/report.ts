@@ -7,30 +7,39 @@ function median(values: number[]): number {
   return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
-/** One row per workload and concurrency: medians over repeats, Shoal beside dynalite, and ratios. */
+/**
+ * One table per Shoal target (`shoal`, `shoal-cluster`), one row per workload and concurrency:
+ * medians over repeats, beside dynalite, and ratios.
+ */
 export function renderMarkdown(results: CellResult[], options: BenchOptions): string {
-  const lines = [
-    '| workload | c | Shoal ops/s | dynalite ops/s | Shoal p50 ms | dynalite p50 ms | Shoal p99 ms | dynalite p99 ms | Shoal CPU µs/op | dynalite CPU µs/op | CPU ratio | p99 ratio |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
-  ];
-  for (const workload of options.workloads) {
-    for (const concurrency of options.concurrency) {
-      const cell = (target: string) => results.filter((r) => r.target === target && r.workload === workload && r.concurrency === concurrency);
-      const stat = (target: string, pick: (r: CellResult) => number) => {
-        const rows = cell(target);
-        return rows.length ? median(rows.map(pick)) : NaN;
-      };
-      const shoalCpu = stat('shoal', (r) => r.serverCpuMicrosPerOp);
-      const dynaliteCpu = stat('dynalite', (r) => r.serverCpuMicrosPerOp);
-      const shoalP99 = stat('shoal', (r) => r.p99Micros);
-      const dynaliteP99 = stat('dynalite', (r) => r.p99Micros);
-      lines.push(
-        `| ${workload} | ${concurrency} | ${stat('shoal', (r) => r.opsPerSecond).toFixed(0)} | ${stat('dynalite', (r) => r.opsPerSecond).toFixed(0)} | ` +
-          `${(stat('shoal', (r) => r.p50Micros) / 1000).toFixed(2)} | ${(stat('dynalite', (r) => r.p50Micros) / 1000).toFixed(2)} | ` +
-          `${(shoalP99 / 1000).toFixed(2)} | ${(dynaliteP99 / 1000).toFixed(2)} | ${shoalCpu.toFixed(0)} | ${dynaliteCpu.toFixed(0)} | ` +
-          `${(shoalCpu / dynaliteCpu).toFixed(2)} | ${(shoalP99 / dynaliteP99).toFixed(2)} |`,
-      );
+  const tables: string[] = [];
+  for (const target of options.targets.filter((candidate) => candidate !== 'dynalite')) {
+    const lines = [
+      `${target}:`,
+      '',
+      '| workload | c | Shoal ops/s | dynalite ops/s | Shoal p50 ms | dynalite p50 ms | Shoal p99 ms | dynalite p99 ms | Shoal CPU µs/op | dynalite CPU µs/op | CPU ratio | p99 ratio |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ];
+    for (const workload of options.workloads) {
+      for (const concurrency of options.concurrency) {
+        const cell = (name: string) => results.filter((r) => r.target === name && r.workload === workload && r.concurrency === concurrency);
+        const stat = (name: string, pick: (r: CellResult) => number) => {
+          const rows = cell(name);
+          return rows.length ? median(rows.map(pick)) : NaN;
+        };
+        const shoalCpu = stat(target, (r) => r.serverCpuMicrosPerOp);
+        const dynaliteCpu = stat('dynalite', (r) => r.serverCpuMicrosPerOp);
+        const shoalP99 = stat(target, (r) => r.p99Micros);
+        const dynaliteP99 = stat('dynalite', (r) => r.p99Micros);
+        lines.push(
+          `| ${workload} | ${concurrency} | ${stat(target, (r) => r.opsPerSecond).toFixed(0)} | ${stat('dynalite', (r) => r.opsPerSecond).toFixed(0)} | ` +
+            `${(stat(target, (r) => r.p50Micros) / 1000).toFixed(2)} | ${(stat('dynalite', (r) => r.p50Micros) / 1000).toFixed(2)} | ` +
+            `${(shoalP99 / 1000).toFixed(2)} | ${(dynaliteP99 / 1000).toFixed(2)} | ${shoalCpu.toFixed(0)} | ${dynaliteCpu.toFixed(0)} | ` +
+            `${(shoalCpu / dynaliteCpu).toFixed(2)} | ${(shoalP99 / dynaliteP99).toFixed(2)} |`,
+        );
+      }
     }
+    tables.push(lines.join('\n'));
   }
-  return `${lines.join('\n')}\n`;
+  return `${tables.join('\n\n')}\n`;
 }

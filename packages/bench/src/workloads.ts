@@ -63,6 +63,18 @@ const ycsbA: Workload = {
   next: (context) => (context.random.next() < 0.5 ? get.next(context) : update.next(context)),
 };
 
+const ycsbB: Workload = {
+  name: 'b',
+  description: 'YCSB B: 95% GetItem, 5% UpdateItem (zipfian keys)',
+  next: (context) => (context.random.next() < 0.95 ? get.next(context) : update.next(context)),
+};
+
+const ycsbC: Workload = {
+  name: 'c',
+  description: 'YCSB C: 100% GetItem (zipfian keys)',
+  next: (context) => get.next(context),
+};
+
 /** A composite-key table for range queries: COLLECTION_ITEMS items per partition key. */
 export const RANGE_TABLE_NAME = 'usertable_range';
 export const COLLECTION_ITEMS = 20;
@@ -102,4 +114,4 @@ const batch: Workload = {
   },
 };
 
-export const WORKLOADS: Record<string, Workload> = { put, get, update, a: ycsbA, e: ycsbE, batch };
+export const WORKLOADS: Record<string, Workload> = { put, get, update, a: ycsbA, b: ycsbB, c: ycsbC, e: ycsbE, batch };
