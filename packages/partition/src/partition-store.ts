@@ -27,11 +27,15 @@ const WRITE_OPS_RESERVED_PER_INDEX = 2;
  */
 export interface ItemStore {
   execute(table: TableHandle, key: Item, command: WriteCommand): Promise<WriteOutcome>;
-  getItem(table: TableHandle, key: Item): Promise<Item | undefined>;
+  /**
+   * Reads are strongly consistent by default; `consistent` false lets a replicated store skip the
+   * read barrier (ConsistentRead = false: the result may miss the latest writes, never invent any).
+   */
+  getItem(table: TableHandle, key: Item, consistent?: boolean): Promise<Item | undefined>;
   /** Items at several storage keys, in the order asked. */
-  getMany(storageKeys: Uint8Array[]): Promise<(Item | undefined)[]>;
+  getMany(storageKeys: Uint8Array[], consistent?: boolean): Promise<(Item | undefined)[]>;
   /** Items (or index entries) in key order within a range, with their storage keys. */
-  scan(range: KeyRange): AsyncIterable<[Uint8Array, Item]>;
+  scan(range: KeyRange, consistent?: boolean): AsyncIterable<[Uint8Array, Item]>;
   reindex(table: TableHandle, key: Item, index: IndexHandle): Promise<void>;
   dropIndex(tableNumber: number, indexNumber: number): Promise<void>;
   dropTable(tableNumber: number): Promise<void>;

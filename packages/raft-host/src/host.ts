@@ -147,6 +147,13 @@ export class RaftHost {
   /** Resolves once this node's state machine reflects every write committed before the call (ReadIndex). */
   linearizableRead(group: number): Promise<void> {
     const target = this.group(group);
+    // Within the leader's lease (check-quorum), the commit index is a safe read point without a message round.
+    const leased = target.node.leaseRead();
+    if (leased !== undefined) {
+      if (leased <= target.applied) return Promise.resolve();
+      this.kick();
+      return new Promise((resolve, reject) => target.readsAwaitingApply.push({ index: leased, waiter: { resolve, reject } }));
+    }
     const requestId = this.nextRead++;
     target.node.readIndex(requestId);
     this.kick();

@@ -80,10 +80,10 @@ class RemoteReplica implements ReplicaClient {
     });
   }
 
-  private page(range: KeyRange, continuation: boolean): Promise<ScanResponse> {
+  private page(range: KeyRange, continuation: boolean, eventual = false): Promise<ScanResponse> {
     return new Promise((resolve, reject) => {
       this.client.Scan(
-        { group: this.group, range: rangeToWire(range), limit: SCAN_PAGE_ENTRIES, continuation },
+        { group: this.group, range: rangeToWire(range), limit: SCAN_PAGE_ENTRIES, continuation, eventual },
         { deadline: Date.now() + CALL_DEADLINE_MS },
         (error, response) => (error ? reject(errorFromStatus(error, false)) : resolve(response ?? {})),
       );
@@ -94,17 +94,17 @@ class RemoteReplica implements ReplicaClient {
     return fromJsonBytes<WriteOutcome>((await this.call('execute', true, { table, key, command })).result);
   }
 
-  async getItem(table: TableHandle, key: Item): Promise<Item | undefined> {
-    return fromJsonBytes<Item | null>((await this.call('getItem', false, { table, key })).result) ?? undefined;
+  async getItem(table: TableHandle, key: Item, consistent: boolean): Promise<Item | undefined> {
+    return fromJsonBytes<Item | null>((await this.call('getItem', false, { table, key, consistent })).result) ?? undefined;
   }
 
-  async getMany(storageKeys: Uint8Array[]): Promise<(Item | undefined)[]> {
-    const response = await this.call('getMany', false, null, { keys: storageKeys });
+  async getMany(storageKeys: Uint8Array[], consistent: boolean): Promise<(Item | undefined)[]> {
+    const response = await this.call('getMany', false, { consistent }, { keys: storageKeys });
     return (response.values ?? []).map((value) => (value.present && value.value ? decodeItem(value.value) : undefined));
   }
 
-  async openScan(range: KeyRange): Promise<AsyncIterable<[Uint8Array, Item]>> {
-    const raw = await this.openRawScan(range);
+  async openScan(range: KeyRange, consistent: boolean): Promise<AsyncIterable<[Uint8Array, Item]>> {
+    const raw = await this.openRawScan(range, consistent);
     return (async function* () {
       for await (const [key, value] of raw) yield [key, decodeItem(value)] as [Uint8Array, Item];
     })();
@@ -140,7 +140,7 @@ class RemoteReplica implements ReplicaClient {
   }
 
   openKeyspaceScan(range: KeyRange): Promise<AsyncIterable<[Bytes, Bytes]>> {
-    return this.openRawScan(range);
+    return this.openRawScan(range, true);
   }
 
   async proposeWrites(ops: WriteOp[]): Promise<void> {
@@ -149,8 +149,8 @@ class RemoteReplica implements ReplicaClient {
   }
 
   /** The first page checks leadership (and fails over like any call); later pages follow it on the same replica. */
-  private async openRawScan(range: KeyRange): Promise<AsyncIterable<[Bytes, Bytes]>> {
-    const first = await this.page(range, false);
+  private async openRawScan(range: KeyRange, consistent: boolean): Promise<AsyncIterable<[Bytes, Bytes]>> {
+    const first = await this.page(range, false, !consistent);
     const next = (after: Uint8Array): KeyRange => {
       const rest: KeyRange = { ...range };
       if (range.reverse) {

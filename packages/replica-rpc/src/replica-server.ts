@@ -21,6 +21,7 @@ interface Arguments {
   index: IndexHandle;
   tableNumber: number;
   indexNumber?: number;
+  consistent?: boolean;
 }
 
 /** Serves a node's replicas over gRPC (proto/replica.proto). */
@@ -90,9 +91,9 @@ export class ReplicaServer {
       case 'execute':
         return { result: toJsonBytes(await replica.execute(args.table, args.key, args.command)) };
       case 'getItem':
-        return { result: toJsonBytes(await replica.getItem(args.table, args.key)) };
+        return { result: toJsonBytes(await replica.getItem(args.table, args.key, args.consistent !== false)) };
       case 'getMany':
-        return { values: (await replica.getMany(keys)).map((item) => (item ? { present: true, value: encodeItem(item) } : { present: false })) };
+        return { values: (await replica.getMany(keys, args?.consistent !== false)).map((item) => (item ? { present: true, value: encodeItem(item) } : { present: false })) };
       case 'reindex':
         await replica.reindex(args.table, args.key, args.index);
         return {};
@@ -126,7 +127,9 @@ export class ReplicaServer {
   private async scan(request: ScanRequest): Promise<ScanResponse> {
     const leadership = this.lookup(request.group);
     if (!leadership) throw new NotLeaderError(0);
-    const keyspace = request.continuation ? leadership.keyspace : await leadership.consistentKeyspace();
+    let keyspace = leadership.keyspace;
+    if (!request.continuation && request.eventual) await leadership.leaderStore();
+    else if (!request.continuation) keyspace = await leadership.consistentKeyspace();
     const limit = Math.min(Math.max(request.limit, 1), SCAN_PAGE_ENTRIES_MAX);
     const entries: { key: Uint8Array; value: Uint8Array }[] = [];
     for await (const [key, value] of keyspace.iterate({ ...rangeFromWire(request.range), limit: limit + 1 })) entries.push({ key, value });

@@ -31,6 +31,7 @@ export interface ScanRequest {
   range: WireKeyRange;
   limit: number;
   continuation?: boolean;
+  eventual?: boolean;
 }
 
 export interface ScanResponse {

@@ -28,12 +28,12 @@ export class ClusterStore implements ItemStore {
     return this.onLeader(partition, (replica) => replica.execute(table, key, command));
   }
 
-  getItem(table: TableHandle, key: Item): Promise<Item | undefined> {
+  getItem(table: TableHandle, key: Item, consistent = true): Promise<Item | undefined> {
     const partition = this.router.partitionOfItem(itemStorageKey(table.tableNumber, table.shape, key));
-    return this.onLeader(partition, (replica) => replica.getItem(table, key));
+    return this.onLeader(partition, (replica) => replica.getItem(table, key, consistent));
   }
 
-  async getMany(storageKeys: Uint8Array[]): Promise<(Item | undefined)[]> {
+  async getMany(storageKeys: Uint8Array[], consistent = true): Promise<(Item | undefined)[]> {
     const byPartition = new Map<Partition, number[]>();
     storageKeys.forEach((key, i) => {
       const partition = this.router.partitionOfItem(key);
@@ -44,16 +44,19 @@ export class ClusterStore implements ItemStore {
     const items: (Item | undefined)[] = new Array(storageKeys.length).fill(undefined);
     await Promise.all(
       [...byPartition].map(async ([partition, positions]) => {
-        const found = await this.onLeader(partition, (replica) => replica.getMany(positions.map((i) => storageKeys[i] as Uint8Array)));
+        const found = await this.onLeader(partition, (replica) => replica.getMany(
+            positions.map((i) => storageKeys[i] as Uint8Array),
+            consistent,
+          ));
         positions.forEach((position, i) => (items[position] = found[i]));
       }),
     );
     return items;
   }
 
-  async *scan(range: KeyRange): AsyncIterable<[Uint8Array, Item]> {
+  async *scan(range: KeyRange, consistent = true): AsyncIterable<[Uint8Array, Item]> {
     const partitions = this.router.partitionsFor(range);
-    const streams = await Promise.all(partitions.map((partition) => this.onLeader(partition, (replica) => replica.openScan(range))));
+    const streams = await Promise.all(partitions.map((partition) => this.onLeader(partition, (replica) => replica.openScan(range, consistent))));
     if (streams.length === 1) yield* streams[0] as AsyncIterable<[Uint8Array, Item]>;
     else yield* mergeByKey(streams, range.reverse === true);
   }

@@ -12,10 +12,11 @@ import type { Bytes, KeyRange, WriteOp } from '@shoal/storage';
  */
 export interface ReplicaClient {
   execute(table: TableHandle, key: Item, command: WriteCommand): Promise<WriteOutcome>;
-  getItem(table: TableHandle, key: Item): Promise<Item | undefined>;
-  getMany(storageKeys: Uint8Array[]): Promise<(Item | undefined)[]>;
-  /** Checks leadership and reads past every committed write, then streams the range. */
-  openScan(range: KeyRange): Promise<AsyncIterable<[Uint8Array, Item]>>;
+  /** `consistent`: read past every committed write (ReadIndex or lease); else the leader's applied state. */
+  getItem(table: TableHandle, key: Item, consistent: boolean): Promise<Item | undefined>;
+  getMany(storageKeys: Uint8Array[], consistent: boolean): Promise<(Item | undefined)[]>;
+  /** Checks leadership (and with `consistent` reads past every committed write), then streams the range. */
+  openScan(range: KeyRange, consistent: boolean): Promise<AsyncIterable<[Uint8Array, Item]>>;
   reindex(table: TableHandle, key: Item, index: IndexHandle): Promise<void>;
   dropIndex(tableNumber: number, indexNumber: number): Promise<void>;
   dropTable(tableNumber: number): Promise<void>;
@@ -43,16 +44,20 @@ export class LocalReplica implements ReplicaClient {
     return (await this.leadership.leaderStore()).execute(table, key, command);
   }
 
-  async getItem(table: TableHandle, key: Item): Promise<Item | undefined> {
-    return (await this.leadership.consistentStore()).getItem(table, key);
+  private store(consistent: boolean) {
+    return consistent ? this.leadership.consistentStore() : this.leadership.leaderStore();
   }
 
-  async getMany(storageKeys: Uint8Array[]): Promise<(Item | undefined)[]> {
-    return (await this.leadership.consistentStore()).getMany(storageKeys);
+  async getItem(table: TableHandle, key: Item, consistent: boolean): Promise<Item | undefined> {
+    return (await this.store(consistent)).getItem(table, key);
   }
 
-  async openScan(range: KeyRange): Promise<AsyncIterable<[Uint8Array, Item]>> {
-    return (await this.leadership.consistentStore()).scan(range);
+  async getMany(storageKeys: Uint8Array[], consistent: boolean): Promise<(Item | undefined)[]> {
+    return (await this.store(consistent)).getMany(storageKeys);
+  }
+
+  async openScan(range: KeyRange, consistent: boolean): Promise<AsyncIterable<[Uint8Array, Item]>> {
+    return (await this.store(consistent)).scan(range);
   }
 
   async reindex(table: TableHandle, key: Item, index: IndexHandle): Promise<void> {

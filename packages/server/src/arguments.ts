@@ -2,7 +2,7 @@ import { DEFAULT_OPTIONS, type EmbeddedServerOptions } from './embedded-server.j
 
 const USAGE = `usage: npm start -- [--port 8000] [--host 0.0.0.0] [--data-dir ./data | --in-memory]
                     [--region us-east-1] [--table-activation-ms 0]
-                    [--nodes 1 | --nodes 3 [--partitions 8]]
+                    [--nodes 3 [--partitions 8] | --nodes 1]
                     [--layout D/cluster-layout.json --replicas 1=host:port,2=host:port,...]
                     [--item-collection-bytes-max N]`;
 

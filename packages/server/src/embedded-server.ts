@@ -13,7 +13,7 @@ export interface EmbeddedServerOptions {
   region: string;
   accountId: string;
   tableActivationDelayMs: number;
-  /** Storage nodes: 1 is one local store; 3 or more an embedded cluster with 3-way Raft replication. */
+  /** Storage nodes: 3 or more (the default 3) an embedded cluster with 3-way Raft replication; 1 one local store. */
   nodes: number;
   /** Partitions of an embedded cluster (fixed at its first start). */
   partitions: number;
@@ -36,7 +36,7 @@ export const DEFAULT_OPTIONS: EmbeddedServerOptions = {
   region: 'us-east-1',
   accountId: '000000000000',
   tableActivationDelayMs: 0,
-  nodes: 1,
+  nodes: 3,
   partitions: 8,
 };
 

@@ -4,7 +4,12 @@ import { startEmbeddedServer } from './embedded-server.js';
 /** `npm start`: the embedded server. The only reader of argv and the environment. */
 const options = parseArguments(process.argv.slice(2));
 const server = await startEmbeddedServer(options);
-console.log(`shoal: DynamoDB API on ${server.url} (data: ${options.dataDir ?? 'in memory'})`);
+const storage = options.remote
+  ? `gateway to the cluster in ${options.remote.layoutFile}`
+  : options.nodes > 1
+    ? `embedded cluster: ${options.nodes} storage nodes in 3 AZs, ${options.partitions} partitions, 3-way Raft replication`
+    : 'one local store';
+console.log(`shoal: DynamoDB API on ${server.url} (${storage}; data: ${options.remote ? 'on the storage nodes' : (options.dataDir ?? 'in memory')})`);
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

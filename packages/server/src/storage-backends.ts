@@ -26,6 +26,9 @@ export interface BackendOptions {
   itemCollectionBytesMax?: number;
 }
 
+/** Where an embedded cluster keeps its layout (nodes, metadata group, partition map). */
+const LAYOUT_FILE = 'cluster-layout.json';
+
 function handleOf(table: TableDefinition): TableHandle {
   return { tableNumber: table.tableNumber, shape: keyShapeOf(table), indexes: indexHandles(table) };
 }
@@ -36,6 +39,9 @@ function openEngine(directory: string | undefined): Promise<StorageEngine> | Sto
 
 /** One engine, one partition store: every write synced to the local WAL before it is acknowledged. */
 export async function singleNodeBackend(options: BackendOptions): Promise<StorageBackend> {
+  if (options.dataDir && existsSync(join(options.dataDir, LAYOUT_FILE))) {
+    throw new Error(`${options.dataDir} holds an embedded cluster (${LAYOUT_FILE}): start it with --nodes N, not --nodes 1`);
+  }
   const engine = await openEngine(options.dataDir);
   const writer = new GroupCommitWriter(engine);
   const catalog = await Catalog.open(engine);
@@ -70,6 +76,9 @@ export interface ClusterBackendOptions extends BackendOptions {
  * replicas, each of which fsynced its log.
  */
 export async function clusterBackend(options: ClusterBackendOptions): Promise<StorageBackend> {
+  if (options.dataDir && existsSync(join(options.dataDir, 'CURRENT')) && !existsSync(join(options.dataDir, LAYOUT_FILE))) {
+    throw new Error(`${options.dataDir} holds a single-node store: start it with --nodes 1 (or use another --data-dir for a cluster)`);
+  }
   const placements: NodePlacement[] = Array.from({ length: options.nodes }, (_, i) => ({ id: i + 1, az: `${options.region}${String.fromCharCode(97 + (i % 3))}` }));
   const map = loadOrCreateMap(options, placements);
   const metadataVoters = metadataVotersOf(placements);
@@ -156,7 +165,7 @@ function localReplicas(nodes: Map<number, StorageNode>): ReplicaDirectory {
 
 /** The layout: made once, kept in DATA/cluster-layout.json so that a restart finds its replicas. */
 function loadOrCreateMap(options: ClusterBackendOptions, nodes: NodePlacement[]): PartitionMap {
-  const file = options.dataDir ? join(options.dataDir, 'cluster-layout.json') : undefined;
+  const file = options.dataDir ? join(options.dataDir, LAYOUT_FILE) : undefined;
   if (file && existsSync(file)) {
     const layout = layoutFromJson(readFileSync(file, 'utf8'));
     if (layout.nodes.length !== nodes.length) throw new Error(`${file} describes ${layout.nodes.length} nodes, not ${nodes.length}`);

@@ -1,9 +1,9 @@
-import { CreateTableCommand, PutItemCommand, QueryCommand, ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, PutItemCommand, QueryCommand, ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SeededRandom } from '@shoal/base';
 import { compareValues } from '@shoal/expressions';
 import type { AttributeValue as ModelValue } from '@shoal/model';
-import { startTestServer, testClient } from '@shoal/testkit';
+import { startTestServer, testClient, waitFor } from '@shoal/testkit';
 
 /**
  * Query and Scan against a simple in-memory model: random tables of each sort-key type, random
@@ -68,7 +68,7 @@ describe(`Query and Scan against a model (seed ${SEED})`, () => {
           BillingMode: 'PAY_PER_REQUEST',
         }),
       );
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await waitFor(async () => (await client.send(new DescribeTableCommand({ TableName }))).Table?.TableStatus === 'ACTIVE', `${TableName} to be ACTIVE`);
       const model = new Map<string, { pk: string; sk: AttributeValue }>();
       for (let i = 0; i < ITEMS_PER_TABLE; i++) {
         const pk = `p${random.int(4)}`;

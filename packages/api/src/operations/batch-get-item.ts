@@ -50,7 +50,10 @@ export const batchGetItem: OperationHandler = async (request, context) => {
     }
     const projection = prepared.get(tableName)?.projection;
     const found: Item[] = [];
-    const values = await context.store.getMany(tableRequest.Keys.map((key) => itemStorageKey(handle.tableNumber, handle.shape, key)));
+    const values = await context.store.getMany(
+      tableRequest.Keys.map((key) => itemStorageKey(handle.tableNumber, handle.shape, key)),
+      tableRequest.ConsistentRead === true,
+    );
     tableRequest.Keys.forEach((key, i) => {
       const item = values[i];
       if (responseBytes >= BATCH_GET_RESPONSE_BYTES_MAX) {

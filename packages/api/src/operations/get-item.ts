@@ -21,9 +21,7 @@ export const getItem: OperationHandler = async (request, context) => {
   const keyError = checkKey(handle.shape, key);
   if (keyError) throw keyError;
 
-  // Embedded mode has one replica, so every read is strongly consistent; with replication,
-  // ConsistentRead = false may be served by a follower.
-  const item = await context.store.getItem(handle, key);
+  const item = await context.store.getItem(handle, key, request.ConsistentRead === true);
   const response: Response = {};
   if (item) response.Item = prepared.projection ? projectItem(item, prepared.projection) : item;
   const units = readCapacityUnits(item, request.ConsistentRead === true);
