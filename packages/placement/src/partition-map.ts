@@ -18,6 +18,11 @@ export interface Partition {
   end: bigint;
   /** Node ids holding a replica (the partition's Raft group members). */
   replicas: number[];
+  /**
+   * The group's members when it was created: every replica starts from this membership and
+   * replays the membership changes in the log, so a replica added later reaches the same one.
+   */
+  founders: number[];
 }
 
 export interface PartitionMap {

@@ -42,7 +42,7 @@ export function initialMap(partitionCount: number, nodes: readonly StorageNode[]
       replicas.push(node.id);
       counts.set(node.id, (counts.get(node.id) ?? 0) + 1);
     }
-    partitions.push({ id: i + 1, start, end, replicas });
+    partitions.push({ id: i + 1, start, end, replicas, founders: [...replicas] });
   }
   return { version: 1, partitions, replication };
 }
@@ -117,7 +117,8 @@ export function splitPartition(map: PartitionMap, partitionId: number, at: bigin
       continue;
     }
     assert(partition.start < at && at < partition.end, `split point ${at} is not inside partition ${partitionId}`);
-    partitions.push({ ...partition, end: at }, { id: newId, start: at, end: partition.end, replicas: [...partition.replicas] });
+    // The upper half is a new group, founded by the replicas the partition has now.
+    partitions.push({ ...partition, end: at }, { id: newId, start: at, end: partition.end, replicas: [...partition.replicas], founders: [...partition.replicas] });
   }
   assert(partitions.length === map.partitions.length + 1, `no partition ${partitionId}`);
   return { ...map, partitions, version: map.version + 1 };

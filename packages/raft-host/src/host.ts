@@ -1,7 +1,7 @@
 import { ShoalError, SeededRandom, type Random } from '@shoal/base';
-import { malformedMessage, NotLeaderError, ProposalDroppedError, RaftNode, type Entry, type Membership, type NodeId, type Ready } from '@shoal/raft';
+import { malformedMessage, NONE, NotLeaderError, ProposalDroppedError, RaftNode, type ConfigChange, type Entry, type Membership, type NodeId, type Ready } from '@shoal/raft';
 import type { StorageEngine, WriteOp } from '@shoal/storage';
-import { GroupLog } from './log-store.js';
+import { deleteRange, GroupLog, groupRange } from './log-store.js';
 import type { GroupMessage, Transport } from './transport.js';
 
 /** A replicated state machine: applies committed proposals in log order, deterministically. */
@@ -142,6 +142,29 @@ export class RaftHost {
     const index = target.node.propose(data);
     this.kick();
     return new Promise((resolve, reject) => target.proposals.set(index, { term: target.node.term, resolve, reject }));
+  }
+
+  /** Proposes a membership change to `group` (this node must lead it); resolves once it is applied here. */
+  proposeConfigChange(group: number, change: ConfigChange): Promise<void> {
+    const target = this.group(group);
+    const index = target.node.proposeConfigChange(change);
+    this.kick();
+    return new Promise((resolve, reject) => target.proposals.set(index, { term: target.node.term, resolve: () => resolve(), reject }));
+  }
+
+  /**
+   * Stops running this node's replica of `group` (after the group removed this node) and deletes
+   * its Raft log and hard state; the caller deletes the state machine's own data.
+   */
+  async removeGroup(group: number): Promise<void> {
+    const target = this.group(group);
+    this.groups.delete(group);
+    for (const waiter of [...target.proposals.values(), ...target.reads.values(), ...target.readsAwaitingApply.map((read) => read.waiter)]) {
+      waiter.reject(new NotLeaderError(NONE));
+    }
+    // Wait out a round in flight, whose writes may still name the group.
+    while (this.writing) await new Promise((resolve) => setImmediate(resolve));
+    await deleteRange(this.options.engine, groupRange(group));
   }
 
   /** Resolves once this node's state machine reflects every write committed before the call (ReadIndex). */

@@ -1,5 +1,5 @@
 export { RaftHost, HostClosedError, LeadershipLostError, ProposalOutcomeUnknownError, type HostOptions, type StateMachine } from './host.js';
-export { GroupLog, RAFT_PREFIX, type PersistedGroup } from './log-store.js';
+export { GroupLog, RAFT_PREFIX, deleteRange, groupRange, type PersistedGroup } from './log-store.js';
 export { InMemoryNetwork, type Transport, type GroupMessage, type BatchHandler } from './transport.js';
 export { encodeEntry, decodeEntry, encodeHardState, decodeHardState, encodeSnapshot, decodeSnapshot } from './record-codec.js';
 export { RegisterMachine } from './register-machine.js';

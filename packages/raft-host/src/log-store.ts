@@ -110,3 +110,28 @@ export class GroupLog {
     this.first = end;
   }
 }
+
+/** Every key of one group's log, hard state and snapshot. */
+export function groupRange(group: number): { gte: Uint8Array; lt: Uint8Array } {
+  const start = new Uint8Array(5);
+  const end = new Uint8Array(5);
+  start[0] = RAFT_PREFIX;
+  writeUint32(start, 1, group);
+  if (group === 0xffffffff) {
+    end[0] = RAFT_PREFIX + 1;
+  } else {
+    end[0] = RAFT_PREFIX;
+    writeUint32(end, 1, group + 1);
+  }
+  return { gte: start, lt: end };
+}
+
+/** Deletes a range in bounded batches (unsynced: losing it in a crash leaves garbage, never harm). */
+export async function deleteRange(engine: StorageEngine, range: { gte: Uint8Array; lt: Uint8Array }): Promise<void> {
+  for (;;) {
+    const ops: WriteOp[] = [];
+    for await (const [key] of engine.iterate({ ...range, limit: 1000 })) ops.push({ type: 'del', key });
+    if (ops.length === 0) return;
+    await engine.write(ops, { sync: false });
+  }
+}

@@ -16,7 +16,7 @@ export class ClusterStore implements ItemStore {
   constructor(private readonly router: Router) {}
 
   private onLeader<T>(partition: Partition, action: (replica: ReplicaClient) => Promise<T>): Promise<T> {
-    return this.router.withLeader(partition.id, partition.replicas, action);
+    return this.router.withLeader(partition.id, undefined, action);
   }
 
   private onEveryLeader<T>(action: (replica: ReplicaClient) => Promise<T>): Promise<T[]> {

@@ -3,3 +3,4 @@ export { LocalReplica, type ReplicaClient, type ReplicaDirectory } from './repli
 export { ClusterStore, mergeByKey } from './cluster-store.js';
 export { leaderSetup, type ClusterTables } from './leader-setup.js';
 export { MetadataEngine } from './metadata-engine.js';
+export { moveReplica, type MembershipControl, type ReplicaState } from './replica-moves.js';

@@ -35,7 +35,7 @@ export class Router {
   private readonly deadlineMs: number;
 
   constructor(
-    readonly map: PartitionMap,
+    public map: PartitionMap,
     private readonly directory: ReplicaDirectory,
     options: RouterOptions = {},
   ) {
@@ -61,12 +61,23 @@ export class Router {
     return this.map.partitions.filter((partition) => partition.start <= high && partition.end > low);
   }
 
-  /** Runs `action` on the leader of `group` (members `replicas`), finding it as needed. */
-  async withLeader<T>(group: number, replicas: readonly number[], action: (replica: ReplicaClient) => Promise<T>): Promise<T> {
+  /** Moves to a newer partition map (replicas moved, partitions split); requests in flight follow it. */
+  setMap(map: PartitionMap): void {
+    if (map.version > this.map.version) this.map = map;
+  }
+
+  /**
+   * Runs `action` on the leader of `group`, finding it as needed. `members` gives the group's
+   * replicas (a partition's are looked up in the current map at each attempt, so a request that
+   * outlives a replica move follows it).
+   */
+  async withLeader<T>(group: number, members: readonly number[] | undefined, action: (replica: ReplicaClient) => Promise<T>): Promise<T> {
     const deadline = Date.now() + this.deadlineMs;
-    let candidate = this.leaders.get(group) ?? (replicas[0] as number);
+    const replicasNow = () => members ?? this.map.partitions.find((partition) => partition.id === group)?.replicas ?? [];
+    let candidate = this.leaders.get(group) ?? (replicasNow()[0] as number);
     let backoff = BACKOFF_FIRST_MS;
     for (let attempt = 1; ; attempt++) {
+      const replicas = replicasNow();
       try {
         const replica = this.directory.replica(candidate, group);
         if (!replica) throw new NotLeaderError(0);
@@ -76,7 +87,8 @@ export class Router {
       } catch (error) {
         if (!retryable(error) || Date.now() >= deadline) throw error;
         const hint = error instanceof NotLeaderError ? error.leader : 0;
-        const next = replicas.includes(hint) && hint !== candidate ? hint : (replicas[(replicas.indexOf(candidate) + 1) % replicas.length] as number);
+        // A hint may name a replica the map does not list yet (one being moved in).
+        const next = hint !== 0 && hint !== candidate ? hint : (replicas[(replicas.indexOf(candidate) + 1) % replicas.length] as number);
         this.leaders.delete(group);
         // Asking every replica in turn costs nothing; waiting is for when none knows a leader.
         if (hint === 0 || hint === candidate || attempt % replicas.length === 0) {

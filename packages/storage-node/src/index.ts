@@ -1,2 +1,3 @@
 export { StorageNode, METADATA_GROUP, type StorageNodeOptions, type NodeStatus, type GroupStatus } from './storage-node.js';
 export { NodeCatalog, tableHandleOf } from './node-catalog.js';
+export { LocalMembershipControl } from './local-control.js';

@@ -1,7 +1,8 @@
 import type { Random } from '@shoal/base';
 import { PartitionLeadership, ReplicatedKeyspace, type LeadershipOptions } from '@shoal/partition-replica';
 import type { PartitionMap } from '@shoal/placement';
-import { RaftHost, type Transport } from '@shoal/raft-host';
+import { deleteRange, RaftHost, type Transport } from '@shoal/raft-host';
+import type { ConfigChange, Membership } from '@shoal/raft';
 import type { StorageEngine } from '@shoal/storage';
 
 export interface GroupStatus {
@@ -53,7 +54,30 @@ export class StorageNode {
     private readonly engine: StorageEngine,
     private readonly replicas: Map<number, PartitionLeadership>,
     private readonly machines: Map<number, ReplicatedKeyspace>,
+    private readonly leadership: LeadershipOptions,
   ) {}
+
+  /**
+   * Opens this node's replica of `group`, which starts as `founders` and follows the membership
+   * changes in the group's log (a replica being added catches up by replaying the log: the logs
+   * of disk-backed keyspaces are not compacted yet).
+   */
+  async openReplica(group: number, founders: Membership): Promise<void> {
+    const machine = await ReplicatedKeyspace.open(this.engine, group);
+    await this.host.addGroup(group, founders, machine);
+    this.machines.set(group, machine);
+    this.replicas.set(group, new PartitionLeadership(this.host, group, machine.keyspace, group === METADATA_GROUP ? {} : this.leadership));
+  }
+
+  /** Drops this node's replica of `group` (once the group has removed it): its log and its data. */
+  async dropReplica(group: number): Promise<void> {
+    const machine = this.machines.get(group);
+    if (!machine) return;
+    this.replicas.delete(group);
+    this.machines.delete(group);
+    await this.host.removeGroup(group);
+    await deleteRange(this.engine, machine.keyspace.outerRange());
+  }
 
   static async start(options: StorageNodeOptions): Promise<StorageNode> {
     const host = new RaftHost({
@@ -72,15 +96,12 @@ export class StorageNode {
     // Every node keeps a copy of the metadata (as a voter or a learner): its partitions' leaders read table definitions from it.
     const groups: { group: number; voters: number[]; learners: number[] }[] = [{ group: METADATA_GROUP, voters: options.metadataVoters, learners: metadataLearners }];
     for (const partition of options.map.partitions) {
-      if (partition.replicas.includes(options.id)) groups.push({ group: partition.id, voters: partition.replicas, learners: [] });
+      // A replica starts from the group's founding membership and replays the changes in its log.
+      if (partition.replicas.includes(options.id)) groups.push({ group: partition.id, voters: partition.founders ?? partition.replicas, learners: [] });
     }
-    for (const { group, voters, learners } of groups) {
-      const machine = await ReplicatedKeyspace.open(options.engine, group);
-      await host.addGroup(group, { voters, learners }, machine);
-      machines.set(group, machine);
-      replicas.set(group, new PartitionLeadership(host, group, machine.keyspace, group === METADATA_GROUP ? {} : (options.leadership ?? {})));
-    }
-    return new StorageNode(options.id, options.region, options.az, host, options.engine, replicas, machines);
+    const node = new StorageNode(options.id, options.region, options.az, host, options.engine, replicas, machines, options.leadership ?? {});
+    for (const { group, voters, learners } of groups) await node.openReplica(group, { voters, learners });
+    return node;
   }
 
   /** This node's replica of a group, if it hosts one. */
@@ -95,6 +116,22 @@ export class StorageNode {
       return { group, role: raft.role, leader: raft.leader, term: raft.term, commit: raft.log.committed, applied: raft.log.applied };
     });
     return { node: this.id, region: this.region, az: this.az, groups };
+  }
+
+  /** This node's view of a group's Raft state, or undefined when it hosts no replica of it. */
+  groupState(group: number): (GroupStatus & { membership: Membership }) | undefined {
+    if (!this.replicas.has(group)) return undefined;
+    const raft = this.host.raft(group);
+    return { group, role: raft.role, leader: raft.leader, term: raft.term, commit: raft.log.committed, applied: raft.log.applied, membership: raft.membership };
+  }
+
+  /** Proposes a membership change of a group this node leads; resolves once applied here. */
+  async changeMembership(group: number, change: ConfigChange): Promise<void> {
+    await this.host.proposeConfigChange(group, change);
+  }
+
+  transferLeadership(group: number, to: number): void {
+    this.host.raft(group).transferLeadership(to);
   }
 
   /** The state machine of this node's replica of a group (its keyspace and applied index). */
