@@ -3,11 +3,11 @@ import { SeededRandom } from '@shoal/base';
 import type { Item } from '@shoal/model';
 import { itemStorageKey, tableKeyRange, type TableHandle } from '@shoal/partition';
 import { initialMap } from '@shoal/placement';
-import { InMemoryNetwork, LeadershipLostError } from '@shoal/raft-host';
+import { LeadershipLostError } from '@shoal/raft-host';
 import { MemoryEngine } from '@shoal/storage';
-import { StorageNode } from '@shoal/storage-node';
+import { startLocalCluster, type LocalCluster } from '@shoal/storage-node';
 import { waitFor } from '@shoal/testkit';
-import { ClusterStore, leaderSetup, LocalReplica, mergeByKey, Router, type ClusterTables } from '../src/index.js';
+import { ClusterStore, mergeByKey } from '../src/index.js';
 
 const table: TableHandle = { tableNumber: 1, shape: { partitionKey: { name: 'id', type: 'S' } } };
 const PLACEMENTS = [
@@ -16,50 +16,25 @@ const PLACEMENTS = [
   { id: 3, az: 'c' },
 ];
 
-interface Cluster {
-  network: InMemoryNetwork;
-  nodes: Map<number, StorageNode>;
-  router: Router;
-  store: ClusterStore;
-}
-
-async function startCluster(partitions: number): Promise<Cluster> {
-  const map = initialMap(partitions, PLACEMENTS);
-  const network = new InMemoryNetwork();
-  const tables: ClusterTables = { tables: () => [table], resolveTable: (tableNumber) => (tableNumber === 1 ? table : undefined) };
-  const nodes = new Map<number, StorageNode>();
-  for (const { id, az } of PLACEMENTS) {
-    const node = await StorageNode.start({
-      id,
-      region: 'test',
-      az,
-      engine: new MemoryEngine(),
-      transport: network.transport(id),
-      map,
-      metadataVoters: [1, 2, 3],
-      leadership: { setup: leaderSetup(tables) },
-      tickMs: 5,
-      random: new SeededRandom(id),
-    });
-    nodes.set(id, node);
-  }
-  const clients = new Map<string, LocalReplica>();
-  const router = new Router(map, {
-    replica: (node, group) => {
-      const leadership = nodes.get(node)?.replica(group);
-      if (!leadership) return undefined;
-      if (!clients.has(`${node}:${group}`)) clients.set(`${node}:${group}`, new LocalReplica(leadership));
-      return clients.get(`${node}:${group}`);
-    },
+async function startCluster(partitions: number): Promise<LocalCluster & { store: ClusterStore }> {
+  const cluster = await startLocalCluster({
+    region: 'test',
+    placements: PLACEMENTS,
+    map: initialMap(partitions, PLACEMENTS),
+    metadataVoters: [1, 2, 3],
+    engine: () => new MemoryEngine(),
+    tables: { tables: () => [table], resolveTable: (tableNumber) => (tableNumber === 1 ? table : undefined) },
+    tickMs: 5,
+    random: (node) => new SeededRandom(node),
   });
-  return { network, nodes, router, store: new ClusterStore(router) };
+  return { ...cluster, store: new ClusterStore(cluster.router) };
 }
 
 const put = (id: string): Parameters<ClusterStore['execute']>[2] => ({ kind: 'put', item: { id: { S: id } }, returnValues: 'NONE', returnItemOnConditionFailure: false });
 
-let cluster: Cluster | undefined;
+let cluster: (LocalCluster & { store: ClusterStore }) | undefined;
 afterEach(async () => {
-  for (const node of cluster?.nodes.values() ?? []) await node.close();
+  await cluster?.close();
   cluster = undefined;
 });
 

@@ -5,10 +5,9 @@ import { Catalog, keyShapeOf, type TableDefinition } from '@shoal/metadata';
 import { PartitionStore, type ItemStore, type TableHandle } from '@shoal/partition';
 import { initialMap, layoutFromJson, layoutToJson, metadataVotersOf, type PartitionMap, type StorageNode as NodePlacement } from '@shoal/placement';
 import { GrpcReplicaDirectory } from '@shoal/replica-rpc';
-import { InMemoryNetwork } from '@shoal/raft-host';
-import { ClusterStore, leaderSetup, LocalReplica, MetadataEngine, Router, type ClusterTables, type ReplicaDirectory } from '@shoal/router';
+import { ClusterStore, MetadataEngine, Router, type ClusterTables } from '@shoal/router';
 import { GroupCommitWriter, MemoryEngine, type StorageEngine } from '@shoal/storage';
-import { METADATA_GROUP, StorageNode } from '@shoal/storage-node';
+import { METADATA_GROUP, startLocalCluster } from '@shoal/storage-node';
 import { openRocksDbEngine } from '@shoal/storage-rocksdb';
 
 /** The catalog and item storage the API runs on, however they are built. */
@@ -82,7 +81,6 @@ export async function clusterBackend(options: ClusterBackendOptions): Promise<St
   const placements: NodePlacement[] = Array.from({ length: options.nodes }, (_, i) => ({ id: i + 1, az: `${options.region}${String.fromCharCode(97 + (i % 3))}` }));
   const map = loadOrCreateMap(options, placements);
   const metadataVoters = metadataVotersOf(placements);
-  const network = new InMemoryNetwork();
   let catalog: Catalog | undefined;
   const tables: ClusterTables = {
     tables: () => (catalog ? catalog.names().map((name) => handleOf(catalog!.get(name)!)) : []),
@@ -94,22 +92,16 @@ export async function clusterBackend(options: ClusterBackendOptions): Promise<St
       return undefined;
     },
   };
-  const nodes = new Map<number, StorageNode>();
-  for (const placement of placements) {
-    const engine = await openEngine(options.dataDir ? join(options.dataDir, `node-${placement.id}`) : undefined);
-    const node = await StorageNode.start({
-      id: placement.id,
-      region: options.region,
-      az: placement.az,
-      engine,
-      transport: network.transport(placement.id),
-      map,
-      metadataVoters,
-      leadership: { setup: leaderSetup(tables), ...(options.itemCollectionBytesMax !== undefined ? { itemCollectionBytesMax: options.itemCollectionBytesMax } : {}) },
-    });
-    nodes.set(placement.id, node);
-  }
-  const router = new Router(map, localReplicas(nodes));
+  const cluster = await startLocalCluster({
+    region: options.region,
+    placements,
+    map,
+    metadataVoters,
+    engine: (node) => openEngine(options.dataDir ? join(options.dataDir, `node-${node}`) : undefined),
+    tables,
+    ...(options.itemCollectionBytesMax !== undefined ? { itemCollectionBytesMax: options.itemCollectionBytesMax } : {}),
+  });
+  const router = cluster.router;
   catalog = await Catalog.open(new MetadataEngine(router, METADATA_GROUP, metadataVoters));
   const store = new ClusterStore(router);
   return {
@@ -117,7 +109,7 @@ export async function clusterBackend(options: ClusterBackendOptions): Promise<St
     store,
     async close() {
       await store.indexesSettled();
-      for (const node of nodes.values()) await node.close();
+      await cluster.close();
     },
   };
 }
@@ -142,23 +134,6 @@ export async function remoteBackend(options: RemoteBackendOptions): Promise<Stor
     store: new ClusterStore(router),
     async close() {
       directory.close();
-    },
-  };
-}
-
-/** The replicas of nodes in this process, for the router. */
-function localReplicas(nodes: Map<number, StorageNode>): ReplicaDirectory {
-  const clients = new Map<string, LocalReplica>();
-  return {
-    replica(node, group) {
-      const id = `${node}:${group}`;
-      let client = clients.get(id);
-      if (!client) {
-        const leadership = nodes.get(node)?.replica(group);
-        if (!leadership) return undefined;
-        clients.set(id, (client = new LocalReplica(leadership)));
-      }
-      return client;
     },
   };
 }

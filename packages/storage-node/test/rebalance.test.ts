@@ -4,11 +4,10 @@ import { SeededRandom } from '@shoal/base';
 import type { Item } from '@shoal/model';
 import { tableKeyRange, type TableHandle } from '@shoal/partition';
 import { addNode, checkMap, initialMap, removeNode, type PartitionMap, type ReplicaMove, type StorageNode as Placement } from '@shoal/placement';
-import { InMemoryNetwork } from '@shoal/raft-host';
-import { ClusterStore, leaderSetup, LocalReplica, moveReplica, Router, type ClusterTables } from '@shoal/router';
+import { ClusterStore, moveReplica, type Router } from '@shoal/router';
 import { MemoryEngine } from '@shoal/storage';
 import { waitFor } from '@shoal/testkit';
-import { LocalMembershipControl, StorageNode } from '../src/index.js';
+import { LocalMembershipControl, startLocalCluster, type StorageNode } from '../src/index.js';
 
 /**
  * Rebalancing under load: a fourth node is added to three (one per AZ), the placement moves
@@ -28,40 +27,26 @@ const NEW_NODE: Placement = { id: 4, az: 'd' };
 const PARTITIONS = 8;
 
 let nodes = new Map<number, StorageNode>();
+let close: (() => Promise<void>) | undefined;
 afterEach(async () => {
-  for (const node of nodes.values()) await node.close();
-  nodes = new Map();
+  await close?.();
+  close = undefined;
 });
 
 async function startNodes(map: PartitionMap): Promise<{ router: Router; store: ClusterStore; control: LocalMembershipControl }> {
-  const network = new InMemoryNetwork();
-  const tables: ClusterTables = { tables: () => [table], resolveTable: (tableNumber) => (tableNumber === 1 ? table : undefined) };
-  for (const { id, az } of [...PLACEMENTS, NEW_NODE]) {
-    const node = await StorageNode.start({
-      id,
-      region: 'test',
-      az,
-      engine: new MemoryEngine(),
-      transport: network.transport(id),
-      map,
-      metadataVoters: [1, 2, 3],
-      leadership: { setup: leaderSetup(tables) },
-      tickMs: 5,
-      random: new SeededRandom(id),
-    });
-    nodes.set(id, node);
-  }
-  const clients = new Map<string, LocalReplica>();
-  const router = new Router(map, {
-    replica: (node, group) => {
-      const leadership = nodes.get(node)?.replica(group);
-      if (!leadership) return undefined;
-      const id = `${node}:${group}:${leadership.keyspace.prefix.join('.')}`;
-      if (clients.get(id)?.leadership !== leadership) clients.set(id, new LocalReplica(leadership));
-      return clients.get(id);
-    },
+  const cluster = await startLocalCluster({
+    region: 'test',
+    placements: [...PLACEMENTS, NEW_NODE],
+    map,
+    metadataVoters: [1, 2, 3],
+    engine: () => new MemoryEngine(),
+    tables: { tables: () => [table], resolveTable: (tableNumber) => (tableNumber === 1 ? table : undefined) },
+    tickMs: 5,
+    random: (node) => new SeededRandom(node),
   });
-  return { router, store: new ClusterStore(router), control: new LocalMembershipControl(nodes) };
+  nodes = cluster.nodes;
+  close = cluster.close;
+  return { router: cluster.router, store: new ClusterStore(cluster.router), control: new LocalMembershipControl(nodes) };
 }
 
 /** Carries out placement moves one at a time, each with the map it leads to. */

@@ -1,0 +1,73 @@
+import type { Random } from '@shoal/base';
+import type { PartitionMap, StorageNode as Placement } from '@shoal/placement';
+import { InMemoryNetwork } from '@shoal/raft-host';
+import { leaderSetup, LocalReplica, Router, type ClusterTables, type ReplicaDirectory } from '@shoal/router';
+import type { StorageEngine } from '@shoal/storage';
+import { StorageNode } from './storage-node.js';
+
+export interface LocalClusterOptions {
+  region: string;
+  /** Every node to start (those the map does not use yet host nothing until replicas move to them). */
+  placements: readonly Placement[];
+  map: PartitionMap;
+  metadataVoters: number[];
+  engine: (node: number) => StorageEngine | Promise<StorageEngine>;
+  tables: ClusterTables;
+  itemCollectionBytesMax?: number;
+  tickMs?: number;
+  random?: (node: number) => Random;
+}
+
+export interface LocalCluster {
+  network: InMemoryNetwork;
+  nodes: Map<number, StorageNode>;
+  router: Router;
+  close(): Promise<void>;
+}
+
+/**
+ * Storage nodes in this process joined by an in-process network, and a router that reaches
+ * their replicas directly: the embedded cluster, and the cluster of in-process tests.
+ */
+export async function startLocalCluster(options: LocalClusterOptions): Promise<LocalCluster> {
+  const network = new InMemoryNetwork();
+  const nodes = new Map<number, StorageNode>();
+  for (const placement of options.placements) {
+    const node = await StorageNode.start({
+      id: placement.id,
+      region: options.region,
+      az: placement.az,
+      engine: await options.engine(placement.id),
+      transport: network.transport(placement.id),
+      map: options.map,
+      metadataVoters: options.metadataVoters,
+      leadership: { setup: leaderSetup(options.tables), ...(options.itemCollectionBytesMax !== undefined ? { itemCollectionBytesMax: options.itemCollectionBytesMax } : {}) },
+      ...(options.tickMs !== undefined ? { tickMs: options.tickMs } : {}),
+      ...(options.random ? { random: options.random(placement.id) } : {}),
+    });
+    nodes.set(placement.id, node);
+  }
+  return {
+    network,
+    nodes,
+    router: new Router(options.map, localReplicas(nodes)),
+    async close() {
+      for (const node of nodes.values()) await node.close();
+    },
+  };
+}
+
+/** The replicas of nodes in this process; a replica dropped and opened again gets a new client. */
+function localReplicas(nodes: ReadonlyMap<number, StorageNode>): ReplicaDirectory {
+  const clients = new Map<string, LocalReplica>();
+  return {
+    replica(node, group) {
+      const leadership = nodes.get(node)?.replica(group);
+      if (!leadership) return undefined;
+      const id = `${node}:${group}`;
+      let client = clients.get(id);
+      if (client?.leadership !== leadership) clients.set(id, (client = new LocalReplica(leadership)));
+      return client;
+    },
+  };
+}
