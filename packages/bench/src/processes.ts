@@ -15,7 +15,7 @@ const REPOSITORY_ROOT = new URL('../../../', import.meta.url).pathname;
 
 /** Shoal's `npm start`; `nodes` 3 is the embedded cluster (three storage nodes, 3-way replication, one process). */
 export async function startShoal(port: number, dataDir: string, nodes = 1): Promise<ServerUnderTest> {
-  const args = ['--import', 'tsx', 'packages/server/src/main.ts', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir, '--nodes', String(nodes)];
+  const args = ['--import', 'tsx', 'packages/server/src/main.ts', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir, '--nodes', String(nodes), '--no-grpc'];
   const child = spawn(process.execPath, args, { cwd: REPOSITORY_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   return ready(nodes > 1 ? 'shoal-cluster' : 'shoal', child, `http://127.0.0.1:${port}`);
 }

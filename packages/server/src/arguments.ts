@@ -4,7 +4,7 @@ const USAGE = `usage: npm start -- [--port 8000] [--host 0.0.0.0] [--data-dir ./
                     [--region us-east-1] [--table-activation-ms 0]
                     [--nodes 3 [--partitions 8] | --nodes 1]
                     [--layout D/cluster-layout.json --replicas 1=host:port,2=host:port,...]
-                    [--item-collection-bytes-max N]`;
+                    [--grpc-port 8001 | --no-grpc] [--item-collection-bytes-max N]`;
 
 /** Parses the command line; the only place that reads argv. */
 export function parseArguments(argv: readonly string[]): EmbeddedServerOptions {
@@ -56,6 +56,12 @@ export function parseArguments(argv: readonly string[]): EmbeddedServerOptions {
         options.remote = { layoutFile: options.remote?.layoutFile ?? '', replicas };
         break;
       }
+      case '--grpc-port':
+        options.grpcPort = integer(flag, value());
+        break;
+      case '--no-grpc':
+        delete options.grpcPort;
+        break;
       case '--item-collection-bytes-max':
         options.itemCollectionBytesMax = integer(flag, value());
         break;

@@ -87,10 +87,12 @@ await Promise.all(
 );
 const gatewayPort = requestedPort === 0 ? await freePort() : requestedPort;
 const replicas = layout.nodes.map((node) => `${node.id}=127.0.0.1:${nodePorts.get(node.id)!.replica}`).join(',');
-const gatewayArgs = ['--port', String(gatewayPort), '--host', option('host', '0.0.0.0'), '--layout', layoutFile, '--replicas', replicas, '--region', region];
+const requestedGrpcPort = Number(option('grpc-port', '8001'));
+const grpcPort = requestedGrpcPort === 0 || requestedPort === 0 ? await freePort() : requestedGrpcPort;
+const gatewayArgs = ['--port', String(gatewayPort), '--grpc-port', String(grpcPort), '--host', option('host', '0.0.0.0'), '--layout', layoutFile, '--replicas', replicas, '--region', region];
 const gatewayEntry = 'packages/server/src/main.ts';
 const gateway = await start(gatewayEntry, gatewayArgs, /DynamoDB API on/, 'gateway');
-entries.push({ pid: gateway.pid as number, role: 'gateway', ports: { http: gatewayPort }, command: [process.execPath, '--import', 'tsx', gatewayEntry, ...gatewayArgs] });
+entries.push({ pid: gateway.pid as number, role: 'gateway', ports: { http: gatewayPort, grpc: grpcPort }, command: [process.execPath, '--import', 'tsx', gatewayEntry, ...gatewayArgs] });
 entries.sort((a, b) => (a.id ?? Infinity) - (b.id ?? Infinity));
 const clusterFile: ClusterFile = { url: `http://localhost:${gatewayPort}`, cwd: ROOT, layout: layoutFile, processes: entries };
 writeFileSync(join(dataDir, 'cluster.json'), JSON.stringify(clusterFile, null, 2));

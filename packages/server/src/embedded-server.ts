@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { DynamoApi } from '@shoal/api';
 import { systemClock } from '@shoal/base';
-import { createHttpGateway } from '@shoal/gateway';
+import { createHttpGateway, startGrpcGateway } from '@shoal/gateway';
 import { clusterBackend, remoteBackend, singleNodeBackend, type RemoteBackendOptions } from './storage-backends.js';
 
 export interface EmbeddedServerOptions {
@@ -19,6 +19,8 @@ export interface EmbeddedServerOptions {
   partitions: number;
   /** Item-collection limit of tables with local indexes (DynamoDB: 10 GB). */
   itemCollectionBytesMax?: number;
+  /** Port of the public gRPC API (proto/dynamodb.proto); undefined: none. */
+  grpcPort?: number;
   /** A gateway to a multi-process cluster instead: its layout file and its nodes' replica services. */
   remote?: RemoteBackendOptions;
 }
@@ -26,6 +28,8 @@ export interface EmbeddedServerOptions {
 export interface RunningServer {
   url: string;
   port: number;
+  /** The gRPC API's port, when it serves one. */
+  grpcPort?: number;
   close(): Promise<void>;
 }
 
@@ -38,6 +42,7 @@ export const DEFAULT_OPTIONS: EmbeddedServerOptions = {
   tableActivationDelayMs: 0,
   nodes: 3,
   partitions: 8,
+  grpcPort: 8001,
 };
 
 /**
@@ -77,12 +82,15 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
     server.listen(options.port, options.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  const grpc = options.grpcPort !== undefined ? await startGrpcGateway(api, `${options.host}:${options.grpcPort}`, { error: (message, error) => console.error(message, error) }) : undefined;
   return {
     url: `http://localhost:${port}`,
     port,
+    ...(grpc ? { grpcPort: grpc.port } : {}),
     async close() {
       if (process.env.SHOAL_DEBUG_STATS) console.error('storage', backend.stats?.());
       for (const timer of pending) clearTimeout(timer);
+      grpc?.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await backend.close();

@@ -9,7 +9,8 @@ const storage = options.remote
   : options.nodes > 1
     ? `embedded cluster: ${options.nodes} storage nodes in 3 AZs, ${options.partitions} partitions, 3-way Raft replication`
     : 'one local store';
-console.log(`shoal: DynamoDB API on ${server.url} (${storage}; data: ${options.remote ? 'on the storage nodes' : (options.dataDir ?? 'in memory')})`);
+const grpc = server.grpcPort !== undefined ? `, gRPC API on localhost:${server.grpcPort}` : '';
+console.log(`shoal: DynamoDB API on ${server.url}${grpc} (${storage}; data: ${options.remote ? 'on the storage nodes' : (options.dataDir ?? 'in memory')})`);
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -25,7 +25,9 @@ export async function spawnClusterProcesses(dataDir: string, extraArguments: str
     [...extraArguments, '--nodes', String(Math.max(3, TEST_NODES)), '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir],
     /shoal cluster: DynamoDB API on (http:\/\/\S+:(\d+))/,
   );
-  return { ...child, url: child.match[1]!.replace('localhost', '127.0.0.1'), port: Number(child.match[2]) };
+  const listed = JSON.parse(readFileSync(join(dataDir, 'cluster.json'), 'utf8')) as { processes: { role: string; ports: Record<string, number> }[] };
+  const grpcPort = listed.processes.find((entry) => entry.role === 'gateway')?.ports.grpc;
+  return { ...child, url: child.match[1]!.replace('localhost', '127.0.0.1'), port: Number(child.match[2]), ...(grpcPort !== undefined ? { grpcPort } : {}) };
 }
 
 /** An embedded server in this process, on a free port, with its data in a fresh temp dir. */
@@ -37,6 +39,7 @@ export async function startTestServer(options: { inMemory?: boolean; itemCollect
     return {
       url: cluster.url,
       port: cluster.port,
+      ...(cluster.grpcPort !== undefined ? { grpcPort: cluster.grpcPort } : {}),
       dataDir: clusterDir,
       async close() {
         await cluster.stop('SIGTERM');
@@ -51,6 +54,7 @@ export async function startTestServer(options: { inMemory?: boolean; itemCollect
     port: 0,
     dataDir,
     nodes: TEST_NODES,
+    grpcPort: 0,
     ...(options.itemCollectionBytesMax !== undefined ? { itemCollectionBytesMax: options.itemCollectionBytesMax } : {}),
   });
   return {
@@ -83,6 +87,7 @@ export interface ChildHandle {
 export interface ServerProcess extends ChildHandle {
   url: string;
   port: number;
+  grpcPort?: number;
 }
 
 const REPOSITORY_ROOT = new URL('../../../', import.meta.url).pathname;
@@ -129,8 +134,9 @@ export async function spawnServerProcess(dataDir: string, extraArguments: string
   if (TEST_PROCESSES) return spawnClusterProcesses(dataDir, extraArguments);
   const child = await spawnEntrypoint(
     'packages/server/src/main.ts',
-    ['--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--nodes', String(TEST_NODES), ...extraArguments],
+    ['--port', '0', '--grpc-port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--nodes', String(TEST_NODES), ...extraArguments],
     /DynamoDB API on (http:\/\/\S+:(\d+))/,
   );
-  return { ...child, url: child.match[1]!.replace('localhost', '127.0.0.1'), port: Number(child.match[2]) };
+  const grpc = /gRPC API on \S+:(\d+)/.exec(child.output());
+  return { ...child, url: child.match[1]!.replace('localhost', '127.0.0.1'), port: Number(child.match[2]), ...(grpc ? { grpcPort: Number(grpc[1]) } : {}) };
 }

@@ -1,0 +1,1 @@
+export { ShoalGrpcClient, ShoalServiceError, type Operations, type OperationName } from './grpc-client.js';
