@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Item } from '@shoal/model';
 import type { TableStatistics } from '@shoal/metadata';
 import { decodeItem, type IndexHandle, type TableHandle, type WriteCommand, type WriteOutcome } from '@shoal/partition';
-import type { ReplicaClient, ReplicaDirectory } from '@shoal/router';
+import type { ReadMode, ReplicaClient, ReplicaDirectory } from '@shoal/router';
 import type { Bytes, KeyRange, WriteOp } from '@shoal/storage';
 import { errorFromStatus } from './errors.js';
 import { fromJsonBytes, rangeToWire, replicaService, toJsonBytes, type CallRequest, type CallResponse, type ReplicaServiceClient, type ScanResponse } from './service.js';
@@ -80,10 +80,10 @@ class RemoteReplica implements ReplicaClient {
     });
   }
 
-  private page(range: KeyRange, continuation: boolean, eventual = false): Promise<ScanResponse> {
+  private page(range: KeyRange, continuation: boolean, mode: ReadMode = 'consistent'): Promise<ScanResponse> {
     return new Promise((resolve, reject) => {
       this.client.Scan(
-        { group: this.group, range: rangeToWire(range), limit: SCAN_PAGE_ENTRIES, continuation, eventual },
+        { group: this.group, range: rangeToWire(range), limit: SCAN_PAGE_ENTRIES, continuation, eventual: mode !== 'consistent', anyReplica: mode === 'any' },
         { deadline: Date.now() + CALL_DEADLINE_MS },
         (error, response) => (error ? reject(errorFromStatus(error, false)) : resolve(response ?? {})),
       );
@@ -94,17 +94,17 @@ class RemoteReplica implements ReplicaClient {
     return fromJsonBytes<WriteOutcome>((await this.call('execute', true, { table, key, command })).result);
   }
 
-  async getItem(table: TableHandle, key: Item, consistent: boolean): Promise<Item | undefined> {
-    return fromJsonBytes<Item | null>((await this.call('getItem', false, { table, key, consistent })).result) ?? undefined;
+  async getItem(table: TableHandle, key: Item, mode: ReadMode): Promise<Item | undefined> {
+    return fromJsonBytes<Item | null>((await this.call('getItem', false, { table, key, mode })).result) ?? undefined;
   }
 
-  async getMany(storageKeys: Uint8Array[], consistent: boolean): Promise<(Item | undefined)[]> {
-    const response = await this.call('getMany', false, { consistent }, { keys: storageKeys });
+  async getMany(storageKeys: Uint8Array[], mode: ReadMode): Promise<(Item | undefined)[]> {
+    const response = await this.call('getMany', false, { mode }, { keys: storageKeys });
     return (response.values ?? []).map((value) => (value.present && value.value ? decodeItem(value.value) : undefined));
   }
 
-  async openScan(range: KeyRange, consistent: boolean): Promise<AsyncIterable<[Uint8Array, Item]>> {
-    const raw = await this.openRawScan(range, consistent);
+  async openScan(range: KeyRange, mode: ReadMode): Promise<AsyncIterable<[Uint8Array, Item]>> {
+    const raw = await this.openRawScan(range, mode);
     return (async function* () {
       for await (const [key, value] of raw) yield [key, decodeItem(value)] as [Uint8Array, Item];
     })();
@@ -140,7 +140,7 @@ class RemoteReplica implements ReplicaClient {
   }
 
   openKeyspaceScan(range: KeyRange): Promise<AsyncIterable<[Bytes, Bytes]>> {
-    return this.openRawScan(range, true);
+    return this.openRawScan(range, 'consistent');
   }
 
   async proposeWrites(ops: WriteOp[]): Promise<void> {
@@ -149,8 +149,8 @@ class RemoteReplica implements ReplicaClient {
   }
 
   /** The first page checks leadership (and fails over like any call); later pages follow it on the same replica. */
-  private async openRawScan(range: KeyRange, consistent: boolean): Promise<AsyncIterable<[Bytes, Bytes]>> {
-    const first = await this.page(range, false, !consistent);
+  private async openRawScan(range: KeyRange, mode: ReadMode): Promise<AsyncIterable<[Bytes, Bytes]>> {
+    const first = await this.page(range, false, mode);
     const next = (after: Uint8Array): KeyRange => {
       const rest: KeyRange = { ...range };
       if (range.reverse) {

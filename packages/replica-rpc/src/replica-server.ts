@@ -3,7 +3,7 @@ import type { Item } from '@shoal/model';
 import { encodeItem, type IndexHandle, type TableHandle, type WriteCommand } from '@shoal/partition';
 import type { PartitionLeadership } from '@shoal/partition-replica';
 import { NotLeaderError } from '@shoal/raft';
-import { LocalReplica } from '@shoal/router';
+import { LocalReplica, type ReadMode } from '@shoal/router';
 import type { WriteOp } from '@shoal/storage';
 import { errorToStatus } from './errors.js';
 import { fromJsonBytes, rangeFromWire, replicaService, toJsonBytes, type CallRequest, type CallResponse, type ScanRequest, type ScanResponse } from './service.js';
@@ -21,7 +21,7 @@ interface Arguments {
   index: IndexHandle;
   tableNumber: number;
   indexNumber?: number;
-  consistent?: boolean;
+  mode?: ReadMode;
 }
 
 /** Serves a node's replicas over gRPC (proto/replica.proto). */
@@ -91,9 +91,9 @@ export class ReplicaServer {
       case 'execute':
         return { result: toJsonBytes(await replica.execute(args.table, args.key, args.command)) };
       case 'getItem':
-        return { result: toJsonBytes(await replica.getItem(args.table, args.key, args.consistent !== false)) };
+        return { result: toJsonBytes(await replica.getItem(args.table, args.key, args.mode ?? 'consistent')) };
       case 'getMany':
-        return { values: (await replica.getMany(keys, args?.consistent !== false)).map((item) => (item ? { present: true, value: encodeItem(item) } : { present: false })) };
+        return { values: (await replica.getMany(keys, args?.mode ?? 'consistent')).map((item) => (item ? { present: true, value: encodeItem(item) } : { present: false })) };
       case 'reindex':
         await replica.reindex(args.table, args.key, args.index);
         return {};
@@ -128,7 +128,9 @@ export class ReplicaServer {
     const leadership = this.lookup(request.group);
     if (!leadership) throw new NotLeaderError(0);
     let keyspace = leadership.keyspace;
-    if (!request.continuation && request.eventual) await leadership.leaderStore();
+    if (request.continuation || request.anyReplica) {
+      // no leadership check: a continued scan, or the nearest replica's applied state
+    } else if (request.eventual) await leadership.leaderStore();
     else if (!request.continuation) keyspace = await leadership.consistentKeyspace();
     const limit = Math.min(Math.max(request.limit, 1), SCAN_PAGE_ENTRIES_MAX);
     const entries: { key: Uint8Array; value: Uint8Array }[] = [];

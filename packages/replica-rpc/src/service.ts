@@ -32,6 +32,7 @@ export interface ScanRequest {
   limit: number;
   continuation?: boolean;
   eventual?: boolean;
+  anyReplica?: boolean;
 }
 
 export interface ScanResponse {

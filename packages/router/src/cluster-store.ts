@@ -3,7 +3,7 @@ import type { TableStatistics } from '@shoal/metadata';
 import { itemStorageKey, type IndexHandle, type ItemStore, type TableHandle, type WriteCommand, type WriteOutcome } from '@shoal/partition';
 import type { Partition } from '@shoal/placement';
 import { compareBytes, type KeyRange } from '@shoal/storage';
-import type { ReplicaClient } from './replica-client.js';
+import type { ReadMode, ReplicaClient } from './replica-client.js';
 import type { Router } from './router.js';
 
 /**
@@ -28,9 +28,15 @@ export class ClusterStore implements ItemStore {
     return this.onLeader(partition, (replica) => replica.execute(table, key, command));
   }
 
+  /** Consistent reads go to the leader; the others to the replica in the router's AZ, when it has one. */
+  private onReader<T>(partition: Partition, consistent: boolean, action: (replica: ReplicaClient, mode: ReadMode) => Promise<T>): Promise<T> {
+    if (consistent) return this.onLeader(partition, (replica) => action(replica, 'consistent'));
+    return this.router.withNearest(partition.id, (replica) => action(replica, 'any'), (replica) => action(replica, 'leader'));
+  }
+
   getItem(table: TableHandle, key: Item, consistent = true): Promise<Item | undefined> {
     const partition = this.router.partitionOfItem(itemStorageKey(table.tableNumber, table.shape, key));
-    return this.onLeader(partition, (replica) => replica.getItem(table, key, consistent));
+    return this.onReader(partition, consistent, (replica, mode) => replica.getItem(table, key, mode));
   }
 
   async getMany(storageKeys: Uint8Array[], consistent = true): Promise<(Item | undefined)[]> {
@@ -44,10 +50,8 @@ export class ClusterStore implements ItemStore {
     const items: (Item | undefined)[] = new Array(storageKeys.length).fill(undefined);
     await Promise.all(
       [...byPartition].map(async ([partition, positions]) => {
-        const found = await this.onLeader(partition, (replica) => replica.getMany(
-            positions.map((i) => storageKeys[i] as Uint8Array),
-            consistent,
-          ));
+        const keys = positions.map((i) => storageKeys[i] as Uint8Array);
+        const found = await this.onReader(partition, consistent, (replica, mode) => replica.getMany(keys, mode));
         positions.forEach((position, i) => (items[position] = found[i]));
       }),
     );
@@ -56,7 +60,7 @@ export class ClusterStore implements ItemStore {
 
   async *scan(range: KeyRange, consistent = true): AsyncIterable<[Uint8Array, Item]> {
     const partitions = this.router.partitionsFor(range);
-    const streams = await Promise.all(partitions.map((partition) => this.onLeader(partition, (replica) => replica.openScan(range, consistent))));
+    const streams = await Promise.all(partitions.map((partition) => this.onReader(partition, consistent, (replica, mode) => replica.openScan(range, mode))));
     if (streams.length === 1) yield* streams[0] as AsyncIterable<[Uint8Array, Item]>;
     else yield* mergeByKey(streams, range.reverse === true);
   }

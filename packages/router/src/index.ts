@@ -1,5 +1,5 @@
 export { Router, type RouterOptions } from './router.js';
-export { LocalReplica, type ReplicaClient, type ReplicaDirectory } from './replica-client.js';
+export { LocalReplica, type ReadMode, type ReplicaClient, type ReplicaDirectory } from './replica-client.js';
 export { ClusterStore, mergeByKey } from './cluster-store.js';
 export { leaderSetup, type ClusterTables } from './leader-setup.js';
 export { MetadataEngine } from './metadata-engine.js';

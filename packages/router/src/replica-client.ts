@@ -1,6 +1,6 @@
 import type { Item } from '@shoal/model';
 import type { TableStatistics } from '@shoal/metadata';
-import type { IndexHandle, TableHandle, WriteCommand, WriteOutcome } from '@shoal/partition';
+import { decodeItem, itemStorageKey, type IndexHandle, type TableHandle, type WriteCommand, type WriteOutcome } from '@shoal/partition';
 import type { PartitionLeadership } from '@shoal/partition-replica';
 import type { Bytes, KeyRange, WriteOp } from '@shoal/storage';
 
@@ -12,11 +12,9 @@ import type { Bytes, KeyRange, WriteOp } from '@shoal/storage';
  */
 export interface ReplicaClient {
   execute(table: TableHandle, key: Item, command: WriteCommand): Promise<WriteOutcome>;
-  /** `consistent`: read past every committed write (ReadIndex or lease); else the leader's applied state. */
-  getItem(table: TableHandle, key: Item, consistent: boolean): Promise<Item | undefined>;
-  getMany(storageKeys: Uint8Array[], consistent: boolean): Promise<(Item | undefined)[]>;
-  /** Checks leadership (and with `consistent` reads past every committed write), then streams the range. */
-  openScan(range: KeyRange, consistent: boolean): Promise<AsyncIterable<[Uint8Array, Item]>>;
+  getItem(table: TableHandle, key: Item, mode: ReadMode): Promise<Item | undefined>;
+  getMany(storageKeys: Uint8Array[], mode: ReadMode): Promise<(Item | undefined)[]>;
+  openScan(range: KeyRange, mode: ReadMode): Promise<AsyncIterable<[Uint8Array, Item]>>;
   reindex(table: TableHandle, key: Item, index: IndexHandle): Promise<void>;
   dropIndex(tableNumber: number, indexNumber: number): Promise<void>;
   dropTable(tableNumber: number): Promise<void>;
@@ -31,6 +29,14 @@ export interface ReplicaClient {
   proposeWrites(ops: WriteOp[]): Promise<void>;
 }
 
+/**
+ * How a read is served: `consistent` by the leader past every committed write (its lease, or a
+ * ReadIndex round); `leader` from the leader's applied state; `any` from this replica's applied
+ * state whatever its role (ConsistentRead = false from the nearest replica: possibly stale,
+ * never invented).
+ */
+export type ReadMode = 'consistent' | 'leader' | 'any';
+
 /** Where the router finds a group's replica on a node. */
 export interface ReplicaDirectory {
   replica(node: number, group: number): ReplicaClient | undefined;
@@ -44,20 +50,27 @@ export class LocalReplica implements ReplicaClient {
     return (await this.leadership.leaderStore()).execute(table, key, command);
   }
 
-  private store(consistent: boolean) {
-    return consistent ? this.leadership.consistentStore() : this.leadership.leaderStore();
+  private store(mode: 'consistent' | 'leader') {
+    return mode === 'consistent' ? this.leadership.consistentStore() : this.leadership.leaderStore();
   }
 
-  async getItem(table: TableHandle, key: Item, consistent: boolean): Promise<Item | undefined> {
-    return (await this.store(consistent)).getItem(table, key);
+  async getItem(table: TableHandle, key: Item, mode: ReadMode): Promise<Item | undefined> {
+    if (mode !== 'any') return (await this.store(mode)).getItem(table, key);
+    const bytes = await this.leadership.keyspace.get(itemStorageKey(table.tableNumber, table.shape, key));
+    return bytes ? decodeItem(bytes) : undefined;
   }
 
-  async getMany(storageKeys: Uint8Array[], consistent: boolean): Promise<(Item | undefined)[]> {
-    return (await this.store(consistent)).getMany(storageKeys);
+  async getMany(storageKeys: Uint8Array[], mode: ReadMode): Promise<(Item | undefined)[]> {
+    if (mode !== 'any') return (await this.store(mode)).getMany(storageKeys);
+    return (await this.leadership.keyspace.getMany(storageKeys)).map((bytes) => (bytes ? decodeItem(bytes) : undefined));
   }
 
-  async openScan(range: KeyRange, consistent: boolean): Promise<AsyncIterable<[Uint8Array, Item]>> {
-    return (await this.store(consistent)).scan(range);
+  async openScan(range: KeyRange, mode: ReadMode): Promise<AsyncIterable<[Uint8Array, Item]>> {
+    if (mode !== 'any') return (await this.store(mode)).scan(range);
+    const entries = this.leadership.keyspace.iterate(range);
+    return (async function* () {
+      for await (const [key, value] of entries) yield [key, decodeItem(value)] as [Uint8Array, Item];
+    })();
   }
 
   async reindex(table: TableHandle, key: Item, index: IndexHandle): Promise<void> {

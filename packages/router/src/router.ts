@@ -5,6 +5,9 @@ import type { KeyRange } from '@shoal/storage';
 import type { ReplicaClient, ReplicaDirectory } from './replica-client.js';
 
 export interface RouterOptions {
+  /** The AZ this router runs in, and each node's: eventually consistent reads prefer a replica there. */
+  localAz?: string;
+  nodeAzs?: ReadonlyMap<number, string>;
   /** How long one request may keep looking for a leader (DynamoDB's SDKs time out after seconds). */
   deadlineMs?: number;
 }
@@ -33,6 +36,8 @@ function retryable(error: unknown): boolean {
 export class Router {
   private readonly leaders = new Map<number, number>();
   private readonly deadlineMs: number;
+  private readonly localAz: string | undefined;
+  private readonly nodeAzs: ReadonlyMap<number, string> | undefined;
 
   constructor(
     public map: PartitionMap,
@@ -40,6 +45,8 @@ export class Router {
     options: RouterOptions = {},
   ) {
     this.deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
+    this.localAz = options.localAz;
+    this.nodeAzs = options.nodeAzs;
   }
 
   /** The partition that owns an item's storage key. */
@@ -59,6 +66,24 @@ export class Router {
     const sameTable = upper !== undefined && upper.length >= TOKEN_END && upper.subarray(0, TOKEN_OFFSET).every((byte, i) => byte === lower[i]);
     const high = sameTable ? tokenValue(upper.subarray(TOKEN_OFFSET, TOKEN_END)) : (1n << 64n) - 1n;
     return this.map.partitions.filter((partition) => partition.start <= high && partition.end > low);
+  }
+
+  /**
+   * Runs a read on the replica of `group` in this router's AZ (`nearby`, any role), falling back
+   * to the leader (`onLeader`) when there is none or it cannot be reached.
+   */
+  async withNearest<T>(group: number, nearby: (replica: ReplicaClient) => Promise<T>, onLeader: (replica: ReplicaClient) => Promise<T>): Promise<T> {
+    const local = this.localAz;
+    const node = local ? this.map.partitions.find((partition) => partition.id === group)?.replicas.find((replica) => this.nodeAzs?.get(replica) === local) : undefined;
+    const replica = node !== undefined ? this.directory.replica(node, group) : undefined;
+    if (replica) {
+      try {
+        return await nearby(replica);
+      } catch (error) {
+        if (!retryable(error)) throw error;
+      }
+    }
+    return this.withLeader(group, undefined, onLeader);
   }
 
   /** Moves to a newer partition map (replicas moved, partitions split); requests in flight follow it. */

@@ -7,7 +7,7 @@ import { LeadershipLostError } from '@shoal/raft-host';
 import { MemoryEngine } from '@shoal/storage';
 import { startLocalCluster, type LocalCluster } from '@shoal/storage-node';
 import { waitFor } from '@shoal/testkit';
-import { ClusterStore, mergeByKey } from '../src/index.js';
+import { ClusterStore, mergeByKey, Router } from '../src/index.js';
 
 const table: TableHandle = { tableNumber: 1, shape: { partitionKey: { name: 'id', type: 'S' } } };
 const PLACEMENTS = [
@@ -93,6 +93,29 @@ describe('the cluster store', () => {
     expect(longestGap).toBeLessThan(5000);
     const found = await cluster.store.getMany(acknowledged.map((id) => itemStorageKey(1, table.shape, { id: { S: id } })));
     expect(found.filter((item) => item === undefined)).toHaveLength(0);
+  });
+});
+
+describe('eventually consistent reads', () => {
+  it('are served by the replica in the router\'s AZ, even while it is cut off from its group', async () => {
+    cluster = await startCluster(4);
+    const key = { id: { S: 'song' } };
+    const put = (v: string) => cluster!.store.execute(table, key, { kind: 'put', item: { id: { S: 'song' }, v: { N: v } }, returnValues: 'NONE', returnItemOnConditionFailure: false });
+    await put('1');
+    // The router's AZ is that of a follower of the item's partition.
+    const partition = cluster.router.partitionOfItem(itemStorageKey(1, table.shape, key));
+    const follower = partition.replicas.find((node) => !cluster!.nodes.get(node)!.replica(partition.id)!.isLeader)!;
+    const azOf = new Map(PLACEMENTS.map((node) => [node.id, node.az]));
+    const nearby = new ClusterStore(new Router(cluster.router.map, cluster.directory, { localAz: azOf.get(follower)!, nodeAzs: azOf }));
+    await waitFor(async () => (await nearby.getItem(table, key, false))?.v !== undefined, 'the follower to apply the write');
+    // The follower is cut off: a second write commits on the other two.
+    cluster.network.isolate(follower, PLACEMENTS.map((node) => node.id).filter((node) => node !== follower));
+    await put('2');
+    // The nearby replica still answers, with what it has (stale, never invented); a consistent read sees the write.
+    expect(await nearby.getItem(table, key, false)).toEqual({ id: { S: 'song' }, v: { N: '1' } });
+    expect(await nearby.getItem(table, key, true)).toEqual({ id: { S: 'song' }, v: { N: '2' } });
+    cluster.network.heal();
+    await waitFor(async () => JSON.stringify(await nearby.getItem(table, key, false)) === JSON.stringify({ id: { S: 'song' }, v: { N: '2' } }), 'the follower to catch up');
   });
 });
 

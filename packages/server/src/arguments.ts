@@ -3,7 +3,7 @@ import { DEFAULT_OPTIONS, type EmbeddedServerOptions } from './embedded-server.j
 const USAGE = `usage: npm start -- [--port 8000] [--host 0.0.0.0] [--data-dir ./data | --in-memory]
                     [--region us-east-1] [--table-activation-ms 0]
                     [--nodes 3 [--partitions 8] | --nodes 1]
-                    [--layout D/cluster-layout.json --replicas 1=host:port,2=host:port,...]
+                    [--layout D/cluster-layout.json --replicas 1=host:port,2=host:port,... [--az AZ]]
                     [--grpc-port 8001 | --no-grpc] [--item-collection-bytes-max N]`;
 
 /** Parses the command line; the only place that reads argv. */
@@ -44,7 +44,7 @@ export function parseArguments(argv: readonly string[]): EmbeddedServerOptions {
         if (options.partitions < 1) throw new Error(`--partitions must be at least 1\n${USAGE}`);
         break;
       case '--layout':
-        options.remote = { layoutFile: value(), replicas: options.remote?.replicas ?? new Map() };
+        options.remote = { ...options.remote, layoutFile: value(), replicas: options.remote?.replicas ?? new Map() };
         break;
       case '--replicas': {
         const replicas = new Map<number, string>();
@@ -53,7 +53,7 @@ export function parseArguments(argv: readonly string[]): EmbeddedServerOptions {
           if (!address || !Number.isInteger(Number(node))) throw new Error(`--replicas takes id=host:port,...\n${USAGE}`);
           replicas.set(Number(node), address);
         }
-        options.remote = { layoutFile: options.remote?.layoutFile ?? '', replicas };
+        options.remote = { ...options.remote, layoutFile: options.remote?.layoutFile ?? '', replicas };
         break;
       }
       case '--grpc-port':
@@ -61,6 +61,9 @@ export function parseArguments(argv: readonly string[]): EmbeddedServerOptions {
         break;
       case '--no-grpc':
         delete options.grpcPort;
+        break;
+      case '--az':
+        options.remote = { layoutFile: options.remote?.layoutFile ?? '', replicas: options.remote?.replicas ?? new Map(), az: value() };
         break;
       case '--item-collection-bytes-max':
         options.itemCollectionBytesMax = integer(flag, value());

@@ -7,7 +7,8 @@ import type { ClusterFile, ClusterProcess } from './cluster-file.js';
 import { initialMap, layoutFromJson, layoutToJson, metadataVotersOf, type ClusterLayout } from '@shoal/placement';
 
 /**
- * `npm run cluster -- [--nodes 3] [--azs 3] [--partitions 8] [--port 8000] [--data-dir ./data-cluster]`:
+ * `npm run cluster -- [--nodes 3] [--azs 3] [--partitions 8] [--port 8000] [--grpc-port 8001]
+ *   [--data-dir ./data-cluster] [--gateway-az us-east-1a]`:
  * a local multi-process cluster. One process per storage node (RocksDB under D/node-N, Raft and
  * the replica service over loopback gRPC), in AZs a, b, c... in turn, and one gateway process
  * serving the DynamoDB API on the port. Writes D/cluster.json with every process it started
@@ -89,10 +90,14 @@ const gatewayPort = requestedPort === 0 ? await freePort() : requestedPort;
 const replicas = layout.nodes.map((node) => `${node.id}=127.0.0.1:${nodePorts.get(node.id)!.replica}`).join(',');
 const requestedGrpcPort = Number(option('grpc-port', '8001'));
 const grpcPort = requestedGrpcPort === 0 || requestedPort === 0 ? await freePort() : requestedGrpcPort;
+// With --gateway-az, eventually consistent reads are served by the replicas in that AZ (possibly
+// stale); without it every read goes to the partition's leader (a client reads its own writes).
+const gatewayAz = option('gateway-az', '');
 const gatewayArgs = ['--port', String(gatewayPort), '--grpc-port', String(grpcPort), '--host', option('host', '0.0.0.0'), '--layout', layoutFile, '--replicas', replicas, '--region', region];
+if (gatewayAz) gatewayArgs.push('--az', gatewayAz);
 const gatewayEntry = 'packages/server/src/main.ts';
 const gateway = await start(gatewayEntry, gatewayArgs, /DynamoDB API on/, 'gateway');
-entries.push({ pid: gateway.pid as number, role: 'gateway', ports: { http: gatewayPort, grpc: grpcPort }, command: [process.execPath, '--import', 'tsx', gatewayEntry, ...gatewayArgs] });
+entries.push({ pid: gateway.pid as number, role: 'gateway', ...(gatewayAz ? { az: gatewayAz } : {}), ports: { http: gatewayPort, grpc: grpcPort }, command: [process.execPath, '--import', 'tsx', gatewayEntry, ...gatewayArgs] });
 entries.sort((a, b) => (a.id ?? Infinity) - (b.id ?? Infinity));
 const clusterFile: ClusterFile = { url: `http://localhost:${gatewayPort}`, cwd: ROOT, layout: layoutFile, processes: entries };
 writeFileSync(join(dataDir, 'cluster.json'), JSON.stringify(clusterFile, null, 2));

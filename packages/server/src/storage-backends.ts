@@ -118,6 +118,8 @@ export interface RemoteBackendOptions {
   layoutFile: string;
   /** Each storage node's replica service address. */
   replicas: Map<number, string>;
+  /** The gateway's AZ: eventually consistent reads go to the replica there. */
+  az?: string;
 }
 
 /**
@@ -127,7 +129,10 @@ export interface RemoteBackendOptions {
 export async function remoteBackend(options: RemoteBackendOptions): Promise<StorageBackend> {
   const layout = layoutFromJson(readFileSync(options.layoutFile, 'utf8'));
   const directory = new GrpcReplicaDirectory(options.replicas);
-  const router = new Router(layout.map, directory);
+  const router = new Router(layout.map, directory, {
+    ...(options.az ? { localAz: options.az } : {}),
+    nodeAzs: new Map(layout.nodes.map((node) => [node.id, node.az])),
+  });
   const catalog = await Catalog.open(new MetadataEngine(router, METADATA_GROUP, layout.metadataVoters));
   return {
     catalog,

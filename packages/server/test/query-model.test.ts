@@ -75,7 +75,7 @@ describe(`Query and Scan against a model (seed ${SEED})`, () => {
         const sk = randomSortValue(random, type);
         const stored = await client.send(new PutItemCommand({ TableName, Item: { pk: { S: pk }, sk }, ReturnValues: 'NONE' }));
         void stored;
-        const canonical = (await client.send(new QueryCommand({ TableName, KeyConditionExpression: 'pk = :p AND sk = :s', ExpressionAttributeValues: { ':p': { S: pk }, ':s': sk } }))).Items?.[0]?.sk;
+        const canonical = (await client.send(new QueryCommand({ TableName, KeyConditionExpression: 'pk = :p AND sk = :s', ExpressionAttributeValues: { ':p': { S: pk }, ':s': sk }, ConsistentRead: true }))).Items?.[0]?.sk;
         expect(canonical, `item ${i} must be readable by its key`).toBeDefined();
         model.set(`${pk}|${normalise(canonical!)}`, { pk, sk: canonical! });
       }

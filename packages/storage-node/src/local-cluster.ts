@@ -21,6 +21,8 @@ export interface LocalClusterOptions {
 export interface LocalCluster {
   network: InMemoryNetwork;
   nodes: Map<number, StorageNode>;
+  /** The replicas of these nodes, for more routers. */
+  directory: ReplicaDirectory;
   router: Router;
   close(): Promise<void>;
 }
@@ -47,10 +49,12 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     });
     nodes.set(placement.id, node);
   }
+  const directory = localReplicas(nodes);
   return {
     network,
     nodes,
-    router: new Router(options.map, localReplicas(nodes)),
+    directory,
+    router: new Router(options.map, directory),
     async close() {
       for (const node of nodes.values()) await node.close();
     },
