@@ -59,9 +59,13 @@ export function nowSeconds(context: ApiContext): number {
   return context.clock.nowMs() / 1000;
 }
 
-/** Moves a table from a transitional status to ACTIVE after the configured delay. */
+/**
+ * Moves a table from a transitional status to ACTIVE after the configured delay, once the store
+ * can serve it (in a cluster: every partition has a leader).
+ */
 export function scheduleActivation(context: ApiContext, name: string, from: TableDefinition['TableStatus']): void {
   context.schedule(async () => {
+    await context.store.serving?.();
     await context.catalog.exclusive((catalog) => {
       const table = catalog.get(name);
       if (table && table.TableStatus === from) catalog.put({ ...table, TableStatus: 'ACTIVE' });

@@ -44,6 +44,8 @@ export interface ItemStore {
   indexStatisticsOf(tableNumber: number, indexNumber: number): TableStatistics | Promise<TableStatistics>;
   startIndexMaintenance(resolveTable: TableResolver): Promise<void>;
   indexesSettled(): Promise<void>;
+  /** Resolves once every partition can serve requests (has a leader); absent: always. */
+  serving?(): Promise<void>;
 }
 
 export interface TableHandle {

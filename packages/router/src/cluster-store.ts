@@ -95,6 +95,11 @@ export class ClusterStore implements ItemStore {
     await this.onEveryLeader((replica) => replica.open());
   }
 
+  /** Every partition has a leader whose store is open. */
+  async serving(): Promise<void> {
+    await this.onEveryLeader((replica) => replica.open());
+  }
+
   async indexesSettled(): Promise<void> {
     await this.onEveryLeader((replica) => replica.indexesSettled());
   }
