@@ -7,16 +7,33 @@ export interface ClusterLayout {
   map: PartitionMap;
 }
 
-/** JSON text of a layout (token bounds as decimal strings: they exceed 2^53). */
+type StoredMap = Omit<PartitionMap, 'partitions'> & { partitions: (Omit<PartitionMap['partitions'][number], 'start' | 'end'> & { start: string; end: string })[] };
+
+/** A map as plain JSON data (token bounds as decimal strings: they exceed 2^53). */
+function storedMap(map: PartitionMap): StoredMap {
+  return { ...map, partitions: map.partitions.map((partition) => ({ ...partition, start: partition.start.toString(), end: partition.end.toString() })) };
+}
+
+function loadedMap(stored: StoredMap): PartitionMap {
+  return { ...stored, partitions: stored.partitions.map((partition) => ({ ...partition, start: BigInt(partition.start), end: BigInt(partition.end) })) };
+}
+
+export function mapToJson(map: PartitionMap): string {
+  return JSON.stringify(storedMap(map));
+}
+
+export function mapFromJson(text: string): PartitionMap {
+  return loadedMap(JSON.parse(text) as StoredMap);
+}
+
+/** JSON text of a layout. */
 export function layoutToJson(layout: ClusterLayout): string {
-  const partitions = layout.map.partitions.map((partition) => ({ ...partition, start: partition.start.toString(), end: partition.end.toString() }));
-  return JSON.stringify({ ...layout, map: { ...layout.map, partitions } }, null, 2);
+  return JSON.stringify({ ...layout, map: storedMap(layout.map) }, null, 2);
 }
 
 export function layoutFromJson(text: string): ClusterLayout {
-  const parsed = JSON.parse(text) as ClusterLayout & { map: { partitions: { start: string; end: string }[] } };
-  const partitions = parsed.map.partitions.map((partition) => ({ ...partition, start: BigInt(partition.start), end: BigInt(partition.end) }));
-  return { ...parsed, map: { ...parsed.map, partitions } as PartitionMap };
+  const parsed = JSON.parse(text) as Omit<ClusterLayout, 'map'> & { map: StoredMap };
+  return { ...parsed, map: loadedMap(parsed.map) };
 }
 
 /** The metadata group's members: the first node of each of the first three AZs (or the first three nodes). */

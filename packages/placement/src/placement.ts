@@ -123,3 +123,14 @@ export function splitPartition(map: PartitionMap, partitionId: number, at: bigin
   assert(partitions.length === map.partitions.length + 1, `no partition ${partitionId}`);
   return { ...map, partitions, version: map.version + 1 };
 }
+
+/** The map once one move is done: the partition's replica `from` replaced by `to`, version bumped. */
+export function applyMove(map: PartitionMap, move: ReplicaMove): PartitionMap {
+  return {
+    ...map,
+    version: map.version + 1,
+    partitions: map.partitions.map((partition) =>
+      partition.id === move.partition ? { ...partition, replicas: partition.replicas.map((replica) => (replica === move.from ? move.to : replica)) } : partition,
+    ),
+  };
+}

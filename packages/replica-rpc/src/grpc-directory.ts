@@ -2,7 +2,8 @@ import * as grpc from '@grpc/grpc-js';
 import type { Item } from '@shoal/model';
 import type { TableStatistics } from '@shoal/metadata';
 import { decodeItem, type IndexHandle, type TableHandle, type WriteCommand, type WriteOutcome } from '@shoal/partition';
-import type { ReadMode, ReplicaClient, ReplicaDirectory } from '@shoal/router';
+import type { MembershipControl, ReadMode, ReplicaClient, ReplicaDirectory, ReplicaState } from '@shoal/router';
+import type { ConfigChange, Membership } from '@shoal/raft';
 import type { Bytes, KeyRange, WriteOp } from '@shoal/storage';
 import { errorFromStatus } from './errors.js';
 import { fromJsonBytes, rangeToWire, replicaService, toJsonBytes, type CallRequest, type CallResponse, type ReplicaServiceClient, type ScanResponse } from './service.js';
@@ -33,6 +34,18 @@ export class GrpcReplicaDirectory implements ReplicaDirectory {
       this.replicas.set(id, (replica = new RemoteReplica(client, group)));
     }
     return replica;
+  }
+
+  /** A membership operation on a node's replica of `group` (see MEMBERSHIP_OPERATIONS). */
+  membership<T = unknown>(node: number, operation: string, group: number, args: unknown = null): Promise<T> {
+    const client = this.client(node);
+    if (!client) return Promise.reject(new Error(`no address for node ${node}`));
+    return new Promise((resolve, reject) => {
+      client.Call({ group, operation, arguments: toJsonBytes(args) }, { deadline: Date.now() + CALL_DEADLINE_MS }, (error, response) => {
+        if (error) reject(errorFromStatus(error, operation !== 'groupState'));
+        else resolve(fromJsonBytes<T>(response?.result));
+      });
+    });
   }
 
   /** A node's status (its groups' Raft state), as its replica service reports it. */
@@ -173,5 +186,30 @@ class RemoteReplica implements ReplicaClient {
         page = await pageOf(next(last.key));
       }
     })();
+  }
+}
+
+/** Replica moves on storage node processes, through their replica services. */
+export class GrpcMembershipControl implements MembershipControl {
+  constructor(private readonly directory: GrpcReplicaDirectory) {}
+
+  async openReplica(node: number, group: number, founders: Membership): Promise<void> {
+    await this.directory.membership(node, 'openReplica', group, { founders });
+  }
+
+  async dropReplica(node: number, group: number): Promise<void> {
+    await this.directory.membership(node, 'dropReplica', group);
+  }
+
+  async changeMembership(node: number, group: number, change: ConfigChange): Promise<void> {
+    await this.directory.membership(node, 'changeMembership', group, { change });
+  }
+
+  async transferLeadership(node: number, group: number, to: number): Promise<void> {
+    await this.directory.membership(node, 'transferLeadership', group, { to });
+  }
+
+  async state(node: number, group: number): Promise<ReplicaState | undefined> {
+    return (await this.directory.membership<ReplicaState | null>(node, 'groupState', group).catch(() => null)) ?? undefined;
   }
 }

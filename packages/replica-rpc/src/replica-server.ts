@@ -11,6 +11,11 @@ import { fromJsonBytes, rangeFromWire, replicaService, toJsonBytes, type CallReq
 /** Entries per Scan page at most, whatever the caller asks. */
 export const SCAN_PAGE_ENTRIES_MAX = 1024;
 
+/** Operations on a node's replicas themselves (replica moves), handled by `ReplicaServerOptions.membership`. */
+export const MEMBERSHIP_OPERATIONS = new Set(['openReplica', 'dropReplica', 'changeMembership', 'transferLeadership', 'groupState']);
+
+export type MembershipHandler = (operation: string, group: number, args: unknown) => Promise<unknown>;
+
 /** The replicas a node hosts, by group. */
 export type ReplicaLookup = (group: number) => PartitionLeadership | undefined;
 
@@ -34,6 +39,7 @@ export class ReplicaServer {
     private readonly lookup: ReplicaLookup,
     private readonly onTable: (table: TableHandle) => void,
     private readonly status: () => unknown,
+    private readonly membership: MembershipHandler | undefined,
   ) {
     this.server.addService(replicaService().service, {
       Call: (call: grpc.ServerUnaryCall<CallRequest, CallResponse>, callback: grpc.sendUnaryData<CallResponse>) => {
@@ -55,8 +61,12 @@ export class ReplicaServer {
    * `onTable` sees the table definition each write carries (the gateway's view); `status`
    * answers the `status` operation (the node's groups and their Raft state, as JSON).
    */
-  static start(lookup: ReplicaLookup, listen: string, options: { onTable?: (table: TableHandle) => void; status?: () => unknown } = {}): Promise<ReplicaServer> {
-    const server = new ReplicaServer(lookup, options.onTable ?? (() => {}), options.status ?? (() => null));
+  static start(
+    lookup: ReplicaLookup,
+    listen: string,
+    options: { onTable?: (table: TableHandle) => void; status?: () => unknown; membership?: MembershipHandler } = {},
+  ): Promise<ReplicaServer> {
+    const server = new ReplicaServer(lookup, options.onTable ?? (() => {}), options.status ?? (() => null), options.membership);
     return new Promise((resolve, reject) => {
       server.server.bindAsync(listen, grpc.ServerCredentials.createInsecure(), (error, port) => {
         if (error) return reject(error);
@@ -72,17 +82,20 @@ export class ReplicaServer {
   }
 
   private replica(group: number): LocalReplica {
+    const leadership = this.lookup(group);
+    if (!leadership) throw new NotLeaderError(0);
     let client = this.clients.get(group);
-    if (!client) {
-      const leadership = this.lookup(group);
-      if (!leadership) throw new NotLeaderError(0);
-      this.clients.set(group, (client = new LocalReplica(leadership)));
-    }
+    // A replica dropped and opened again (moved away and back) is a new one.
+    if (client?.leadership !== leadership) this.clients.set(group, (client = new LocalReplica(leadership)));
     return client;
   }
 
   private async call(request: CallRequest): Promise<CallResponse> {
     if (request.operation === 'status') return { result: toJsonBytes(this.status()) };
+    if (MEMBERSHIP_OPERATIONS.has(request.operation)) {
+      if (!this.membership) throw new Error('this server does not take membership operations');
+      return { result: toJsonBytes(await this.membership(request.operation, request.group, fromJsonBytes<unknown>(request.arguments))) };
+    }
     const replica = this.replica(request.group);
     const args = fromJsonBytes<Arguments>(request.arguments);
     const keys = request.keys ?? [];

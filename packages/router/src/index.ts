@@ -4,3 +4,4 @@ export { ClusterStore, mergeByKey } from './cluster-store.js';
 export { leaderSetup, type ClusterTables } from './leader-setup.js';
 export { MetadataEngine } from './metadata-engine.js';
 export { moveReplica, type MembershipControl, type ReplicaState } from './replica-moves.js';
+export { readMap, writeMap, followMap } from './map-store.js';

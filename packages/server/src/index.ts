@@ -2,3 +2,4 @@ export { startEmbeddedServer, DEFAULT_OPTIONS, type EmbeddedServerOptions, type 
 export { parseArguments } from './arguments.js';
 export { type ClusterFile, type ClusterProcess } from './cluster-file.js';
 export { renderRing, type ReportedNode } from './ring-report.js';
+export { rebalanceCluster, type RebalanceReport } from './rebalance.js';

@@ -5,7 +5,7 @@ import { Catalog, keyShapeOf, type TableDefinition } from '@shoal/metadata';
 import { PartitionStore, type ItemStore, type TableHandle } from '@shoal/partition';
 import { initialMap, layoutFromJson, layoutToJson, metadataVotersOf, type PartitionMap, type StorageNode as NodePlacement } from '@shoal/placement';
 import { GrpcReplicaDirectory } from '@shoal/replica-rpc';
-import { ClusterStore, MetadataEngine, Router, type ClusterTables } from '@shoal/router';
+import { ClusterStore, followMap, MetadataEngine, readMap, Router, writeMap, type ClusterTables } from '@shoal/router';
 import { GroupCommitWriter, MemoryEngine, type StorageEngine } from '@shoal/storage';
 import { METADATA_GROUP, startLocalCluster } from '@shoal/storage-node';
 import { openRocksDbEngine } from '@shoal/storage-rocksdb';
@@ -24,6 +24,9 @@ export interface BackendOptions {
   region: string;
   itemCollectionBytesMax?: number;
 }
+
+/** How often a gateway looks for a newer partition map. */
+const MAP_POLL_MS = 250;
 
 /** Where an embedded cluster keeps its layout (nodes, metadata group, partition map). */
 const LAYOUT_FILE = 'cluster-layout.json';
@@ -133,11 +136,18 @@ export async function remoteBackend(options: RemoteBackendOptions): Promise<Stor
     ...(options.az ? { localAz: options.az } : {}),
     nodeAzs: new Map(layout.nodes.map((node) => [node.id, node.az])),
   });
-  const catalog = await Catalog.open(new MetadataEngine(router, METADATA_GROUP, layout.metadataVoters));
+  const metadata = new MetadataEngine(router, METADATA_GROUP, layout.metadataVoters);
+  const catalog = await Catalog.open(metadata);
+  // The metadata group keeps the partition map: seeded from the layout, then followed as replicas move.
+  const stored = await readMap(metadata);
+  if (stored) router.setMap(stored);
+  else await writeMap(metadata, layout.map);
+  const stopFollowing = followMap(router, metadata, MAP_POLL_MS);
   return {
     catalog,
     store: new ClusterStore(router),
     async close() {
+      stopFollowing();
       directory.close();
     },
   };

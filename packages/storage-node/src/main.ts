@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { commandLineOptions } from '@shoal/base';
 import { layoutFromJson } from '@shoal/placement';
+import type { ConfigChange, Membership } from '@shoal/raft';
 import { GrpcTransport } from '@shoal/raft-host';
 import { ReplicaServer } from '@shoal/replica-rpc';
 import { leaderSetup } from '@shoal/router';
@@ -38,6 +39,8 @@ const node = await StorageNode.start({
   transport,
   map: layout.map,
   metadataVoters: layout.metadataVoters,
+  // Every node of the layout, spare ones too, keeps a copy of the metadata.
+  metadataLearners: layout.nodes.map((entry) => entry.id).filter((node) => !layout.metadataVoters.includes(node)),
   leadership: {
     setup: (store) =>
       leaderSetup({
@@ -51,7 +54,29 @@ catalog = new NodeCatalog(node.machine(METADATA_GROUP)!);
 const server = await ReplicaServer.start(
   (group) => node.replica(group),
   option('replica', '127.0.0.1:0'),
-  { onTable: (table) => catalog?.noteHandle(table), status: () => node.status() },
+  {
+    onTable: (table) => catalog?.noteHandle(table),
+    status: () => node.status(),
+    membership: async (operation, group, args) => {
+      const given = args as { founders?: Membership; change?: ConfigChange; to?: number } | null;
+      switch (operation) {
+        case 'openReplica':
+          if (!node.replica(group)) await node.openReplica(group, given!.founders!);
+          return null;
+        case 'dropReplica':
+          await node.dropReplica(group);
+          return null;
+        case 'changeMembership':
+          await node.changeMembership(group, given!.change!);
+          return null;
+        case 'transferLeadership':
+          node.transferLeadership(group, given!.to!);
+          return null;
+        default:
+          return node.groupState(group) ?? null;
+      }
+    },
+  },
 );
 console.log(`storage node ${id} (${az}) raft=${transport.port} replica=${server.port}`);
 

@@ -35,6 +35,8 @@ export interface StorageNodeOptions {
   map: PartitionMap;
   /** Voting members of the metadata group; every other node of the map holds a learner replica. */
   metadataVoters: number[];
+  /** Learners of the metadata group (default: every other node the map places a replica on). */
+  metadataLearners?: number[];
   leadership?: LeadershipOptions;
   tickMs?: number;
   random?: Random;
@@ -92,7 +94,7 @@ export class StorageNode {
     const replicas = new Map<number, PartitionLeadership>();
     const machines = new Map<number, ReplicatedKeyspace>();
     const allNodes = new Set(options.map.partitions.flatMap((partition) => partition.replicas));
-    const metadataLearners = [...allNodes].filter((node) => !options.metadataVoters.includes(node)).sort((a, b) => a - b);
+    const metadataLearners = options.metadataLearners ?? [...allNodes].filter((node) => !options.metadataVoters.includes(node)).sort((a, b) => a - b);
     // Every node keeps a copy of the metadata (as a voter or a learner): its partitions' leaders read table definitions from it.
     const groups: { group: number; voters: number[]; learners: number[] }[] = [{ group: METADATA_GROUP, voters: options.metadataVoters, learners: metadataLearners }];
     for (const partition of options.map.partitions) {

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SeededRandom } from '@shoal/base';
 import type { Item } from '@shoal/model';
 import { tableKeyRange, type TableHandle } from '@shoal/partition';
-import { addNode, checkMap, initialMap, removeNode, type PartitionMap, type ReplicaMove, type StorageNode as Placement } from '@shoal/placement';
+import { addNode, applyMove, checkMap, initialMap, removeNode, type PartitionMap, type ReplicaMove, type StorageNode as Placement } from '@shoal/placement';
 import { ClusterStore, moveReplica, type Router } from '@shoal/router';
 import { MemoryEngine } from '@shoal/storage';
 import { waitFor } from '@shoal/testkit';
@@ -53,14 +53,7 @@ async function startNodes(map: PartitionMap): Promise<{ router: Router; store: C
 async function rebalance(control: LocalMembershipControl, router: Router, moves: ReplicaMove[]): Promise<void> {
   for (const move of moves) {
     const partition = router.map.partitions.find((candidate) => candidate.id === move.partition)!;
-    const next: PartitionMap = {
-      ...router.map,
-      version: router.map.version + 1,
-      partitions: router.map.partitions.map((candidate) =>
-        candidate.id === move.partition ? { ...candidate, replicas: candidate.replicas.map((replica) => (replica === move.from ? move.to : replica)) } : candidate,
-      ),
-    };
-    await moveReplica(control, router, partition, move.from, move.to, next);
+    await moveReplica(control, router, partition, move.from, move.to, applyMove(router.map, move));
   }
 }
 
