@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { commandLineOptions } from '@shoal/base';
 import { GrpcTransport, InMemoryNetwork, RaftHost, RegisterMachine, type Transport } from '@shoal/raft-host';
 import type { StorageEngine } from '@shoal/storage';
 import { openRocksDbEngine } from '@shoal/storage-rocksdb';
@@ -9,11 +10,7 @@ import { openRocksDbEngine } from '@shoal/storage-rocksdb';
  * `npm run bench:raft [-- --seconds 10 --transport memory|grpc --groups 1,64 --inflight 32]`:
  * committed proposals per second and commit latency on three in-process nodes with synced writes.
  */
-const args = process.argv.slice(2);
-const option = (name: string, fallback: string) => {
-  const index = args.indexOf(`--${name}`);
-  return index >= 0 && args[index + 1] !== undefined ? (args[index + 1] as string) : fallback;
-};
+const { option } = commandLineOptions(process.argv.slice(2));
 const SECONDS = Number(option('seconds', '10'));
 const WARMUP_SECONDS = 2;
 const TRANSPORT = option('transport', 'memory');

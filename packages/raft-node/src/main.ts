@@ -1,3 +1,4 @@
+import { commandLineOptions } from '@shoal/base';
 import { RaftStorageNode } from './node.js';
 
 /**
@@ -5,13 +6,7 @@ import { RaftStorageNode } from './node.js';
  * [--client-port 0] [--groups 4] [--voters 1,2,3]`: one Raft storage node process. Prints one line,
  * `raft-node <id> raft=<port> client=<port>`, once it serves.
  */
-const args = process.argv.slice(2);
-const option = (name: string, fallback?: string): string => {
-  const index = args.indexOf(`--${name}`);
-  const value = index >= 0 ? args[index + 1] : fallback;
-  if (value === undefined) throw new Error(`--${name} is required`);
-  return value;
-};
+const { option } = commandLineOptions(process.argv.slice(2));
 const node = await RaftStorageNode.start({
   node: Number(option('node')),
   dataDir: option('data-dir'),

@@ -1,3 +1,4 @@
+import { commandLineOptions } from '@shoal/base';
 import { runSimulation, type Variant } from './simulation.js';
 
 /**
@@ -5,11 +6,7 @@ import { runSimulation, type Variant } from './simulation.js';
  * readWithoutReadIndex|forgetVote]`: N seeded simulations; any violation prints its seed, which
  * replays exactly with `--start <seed> --seeds 1`. Last line: `sim: N seeds, M ops, K violations`.
  */
-const args = process.argv.slice(2);
-const option = (name: string, fallback: string) => {
-  const index = args.indexOf(`--${name}`);
-  return index >= 0 && args[index + 1] !== undefined ? (args[index + 1] as string) : fallback;
-};
+const { option } = commandLineOptions(process.argv.slice(2));
 const seeds = Number(option('seeds', '200'));
 const start = Number(option('start', '1'));
 const steps = Number(option('steps', '6000'));
