@@ -4,7 +4,7 @@ const USAGE = `usage: npm start -- [--port 8000] [--host 0.0.0.0] [--data-dir ./
                     [--region us-east-1] [--table-activation-ms 0]
                     [--nodes 3 [--partitions 8] | --nodes 1]
                     [--layout D/cluster-layout.json --replicas 1=host:port,2=host:port,... [--az AZ]]
-                    [--grpc-port 8001 | --no-grpc] [--item-collection-bytes-max N]`;
+                    [--grpc-port 8001 | --no-grpc] [--item-collection-bytes-max N] [--exit-with-parent]`;
 
 /** Parses the command line; the only place that reads argv. */
 export function parseArguments(argv: readonly string[]): EmbeddedServerOptions {
@@ -64,6 +64,9 @@ export function parseArguments(argv: readonly string[]): EmbeddedServerOptions {
         break;
       case '--az':
         options.remote = { layoutFile: options.remote?.layoutFile ?? '', replicas: options.remote?.replicas ?? new Map(), az: value() };
+        break;
+      case '--exit-with-parent':
+        options.exitWithParent = true;
         break;
       case '--item-collection-bytes-max':
         options.itemCollectionBytesMax = integer(flag, value());

@@ -84,7 +84,7 @@ async function startAll(): Promise<{ entries: ClusterProcess[]; gatewayPort: num
     layout.nodes.map(async (node) => {
       const ports = nodePorts.get(node.id)!;
       const peers = layout.nodes.filter((peer) => peer.id !== node.id).map((peer) => `${peer.id}=127.0.0.1:${nodePorts.get(peer.id)!.raft}`);
-      const args = ['--id', String(node.id), '--layout', layoutFile, '--data-dir', join(dataDir, `node-${node.id}`), '--raft', `127.0.0.1:${ports.raft}`, '--replica', `127.0.0.1:${ports.replica}`, '--peers', peers.join(','), '--region', region];
+      const args = ['--id', String(node.id), '--layout', layoutFile, '--data-dir', join(dataDir, `node-${node.id}`), '--raft', `127.0.0.1:${ports.raft}`, '--replica', `127.0.0.1:${ports.replica}`, '--peers', peers.join(','), '--region', region, '--exit-with-parent'];
       if (collectionLimit) args.push('--item-collection-bytes-max', collectionLimit);
       const entry = 'packages/storage-node/src/main.ts';
       const child = await start(entry, args, /storage node \d+ .* replica=\d+/, `node-${node.id}`);
@@ -98,7 +98,7 @@ async function startAll(): Promise<{ entries: ClusterProcess[]; gatewayPort: num
   // With --gateway-az, eventually consistent reads are served by the replicas in that AZ (possibly
   // stale); without it every read goes to the partition's leader (a client reads its own writes).
   const gatewayAz = option('gateway-az', '');
-  const gatewayArgs = ['--port', String(gatewayPort), '--grpc-port', String(grpcPort), '--host', option('host', '0.0.0.0'), '--layout', layoutFile, '--replicas', replicas, '--region', region];
+  const gatewayArgs = ['--port', String(gatewayPort), '--grpc-port', String(grpcPort), '--host', option('host', '0.0.0.0'), '--layout', layoutFile, '--replicas', replicas, '--region', region, '--exit-with-parent'];
   if (gatewayAz) gatewayArgs.push('--az', gatewayAz);
   const gatewayEntry = 'packages/server/src/main.ts';
   const gateway = await start(gatewayEntry, gatewayArgs, /DynamoDB API on/, 'gateway');

@@ -21,6 +21,8 @@ export interface EmbeddedServerOptions {
   itemCollectionBytesMax?: number;
   /** Port of the public gRPC API (proto/dynamodb.proto); undefined: none. */
   grpcPort?: number;
+  /** Exit if the parent process dies (processes started by `npm run cluster`). */
+  exitWithParent?: boolean;
   /** A gateway to a multi-process cluster instead: its layout file and its nodes' replica services. */
   remote?: RemoteBackendOptions;
 }

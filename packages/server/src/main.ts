@@ -12,6 +12,13 @@ const storage = options.remote
 const grpc = server.grpcPort !== undefined ? `, gRPC API on localhost:${server.grpcPort}` : '';
 console.log(`shoal: DynamoDB API on ${server.url}${grpc} (${storage}; data: ${options.remote ? 'on the storage nodes' : (options.dataDir ?? 'in memory')})`);
 
+if (options.exitWithParent) {
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) process.exit(1);
+  }, 500).unref();
+}
+
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {

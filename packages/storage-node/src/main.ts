@@ -14,9 +14,11 @@ import { METADATA_GROUP, StorageNode } from './storage-node.js';
  *   node --import tsx packages/storage-node/src/main.ts --id 1 --layout D/cluster-layout.json
  *     --data-dir D/node-1 --raft 127.0.0.1:7101 --replica 127.0.0.1:7102
  *     --peers 2=127.0.0.1:7103,3=127.0.0.1:7105 [--region us-east-1] [--item-collection-bytes-max N]
+ *     [--exit-with-parent]
  * Its AZ comes from the layout. Prints `storage node <id> (<az>) raft=<port> replica=<port>` once it serves.
  */
-const { option } = commandLineOptions(process.argv.slice(2));
+const { option, has } = commandLineOptions(process.argv.slice(2));
+const PARENT_CHECK_MS = 500;
 const id = Number(option('id'));
 const layout = layoutFromJson(readFileSync(option('layout'), 'utf8'));
 const az = layout.nodes.find((node) => node.id === id)?.az;
@@ -79,6 +81,14 @@ const server = await ReplicaServer.start(
   },
 );
 console.log(`storage node ${id} (${az}) raft=${transport.port} replica=${server.port}`);
+
+// Started by `npm run cluster`: do not outlive the launcher (or a test) if it dies without stopping us.
+if (has('exit-with-parent')) {
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) process.exit(1);
+  }, PARENT_CHECK_MS).unref();
+}
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
