@@ -1,5 +1,5 @@
 import { DynamoError } from '@shoal/model';
-import { describeTable, keyShapeOf, type TableDefinition } from '@shoal/metadata';
+import { describeTable, keyShapeOf, type Catalog, type TableDefinition } from '@shoal/metadata';
 import type { TableHandle } from '@shoal/partition';
 import type { ApiContext } from './context.js';
 import { indexHandles } from './index-definitions.js';
@@ -13,10 +13,11 @@ export function activeTable(context: ApiContext, name: string): { table: TableDe
   if (!table || table.TableStatus === 'CREATING' || table.TableStatus === 'DELETING') {
     throw DynamoError.resourceNotFound();
   }
-  return { table, handle: handleOf(table) };
+  return { table, handle: tableHandleOf(table) };
 }
 
-function handleOf(table: TableDefinition): TableHandle {
+/** What item storage needs of a table: its number, key shape and indexes (cached per definition). */
+export function tableHandleOf(table: TableDefinition): TableHandle {
   let handle = handles.get(table);
   if (!handle) {
     handle = { tableNumber: table.tableNumber, shape: keyShapeOf(table), indexes: indexHandles(table) };
@@ -27,9 +28,14 @@ function handleOf(table: TableDefinition): TableHandle {
 
 /** The current handle of the table with this number, for background work (undefined once it is dropped). */
 export function tableHandleByNumber(context: ApiContext, tableNumber: number): TableHandle | undefined {
-  for (const name of context.catalog.names()) {
-    const table = context.catalog.get(name);
-    if (table?.tableNumber === tableNumber) return handleOf(table);
+  return tableHandleIn(context.catalog, tableNumber);
+}
+
+/** The handle of the table with this number in a catalog, if it has one. */
+export function tableHandleIn(catalog: Catalog, tableNumber: number): TableHandle | undefined {
+  for (const name of catalog.names()) {
+    const table = catalog.get(name);
+    if (table?.tableNumber === tableNumber) return tableHandleOf(table);
   }
   return undefined;
 }

@@ -43,13 +43,6 @@ export class PartitionLeadership {
     return this.host.raft(this.group).leader;
   }
 
-  /** The store of the current term when it is ready (for statistics), else undefined. */
-  readyStore(): PartitionStore | undefined {
-    const raft = this.host.raft(this.group);
-    const current = this.current;
-    return raft.role === 'leader' && current?.term === raft.term ? current.ready : undefined;
-  }
-
   /** This term's store; rejects with NotLeaderError (and the leader's id, when known) on a follower. */
   leaderStore(): Promise<PartitionStore> {
     const raft = this.host.raft(this.group);

@@ -91,8 +91,8 @@ export class ClusterStore implements ItemStore {
    * resolve tables from their own view of the catalog (see `leaderSetup`), so the API's resolver
    * is not needed here.
    */
-  async startIndexMaintenance(): Promise<void> {
-    await this.onEveryLeader((replica) => replica.open());
+  startIndexMaintenance(): Promise<void> {
+    return this.serving();
   }
 
   /** Every partition has a leader whose store is open. */

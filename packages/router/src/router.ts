@@ -38,15 +38,22 @@ export class Router {
   private readonly deadlineMs: number;
   private readonly localAz: string | undefined;
   private readonly nodeAzs: ReadonlyMap<number, string> | undefined;
+  private byId: Map<number, Partition>;
 
   constructor(
-    public map: PartitionMap,
+    private current: PartitionMap,
     private readonly directory: ReplicaDirectory,
     options: RouterOptions = {},
   ) {
     this.deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
     this.localAz = options.localAz;
     this.nodeAzs = options.nodeAzs;
+    this.byId = new Map(current.partitions.map((partition) => [partition.id, partition]));
+  }
+
+  /** The newest partition map this router knows. */
+  get map(): PartitionMap {
+    return this.current;
   }
 
   /** The partition that owns an item's storage key. */
@@ -74,7 +81,7 @@ export class Router {
    */
   async withNearest<T>(group: number, nearby: (replica: ReplicaClient) => Promise<T>, onLeader: (replica: ReplicaClient) => Promise<T>): Promise<T> {
     const local = this.localAz;
-    const node = local ? this.map.partitions.find((partition) => partition.id === group)?.replicas.find((replica) => this.nodeAzs?.get(replica) === local) : undefined;
+    const node = local ? this.byId.get(group)?.replicas.find((replica) => this.nodeAzs?.get(replica) === local) : undefined;
     const replica = node !== undefined ? this.directory.replica(node, group) : undefined;
     if (replica) {
       try {
@@ -88,7 +95,9 @@ export class Router {
 
   /** Moves to a newer partition map (replicas moved, partitions split); requests in flight follow it. */
   setMap(map: PartitionMap): void {
-    if (map.version > this.map.version) this.map = map;
+    if (map.version <= this.current.version) return;
+    this.current = map;
+    this.byId = new Map(map.partitions.map((partition) => [partition.id, partition]));
   }
 
   /**
@@ -98,7 +107,7 @@ export class Router {
    */
   async withLeader<T>(group: number, members: readonly number[] | undefined, action: (replica: ReplicaClient) => Promise<T>): Promise<T> {
     const deadline = Date.now() + this.deadlineMs;
-    const replicasNow = () => members ?? this.map.partitions.find((partition) => partition.id === group)?.replicas ?? [];
+    const replicasNow = () => members ?? this.byId.get(group)?.replicas ?? [];
     let candidate = this.leaders.get(group) ?? (replicasNow()[0] as number);
     let backoff = BACKOFF_FIRST_MS;
     for (let attempt = 1; ; attempt++) {

@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { commandLineOptions } from '@shoal/base';
+import { initialMap, metadataVotersOf, type ClusterLayout } from '@shoal/placement';
 import type { ClusterFile, ClusterProcess } from './cluster-file.js';
-import { initialMap, layoutFromJson, layoutToJson, metadataVotersOf, type ClusterLayout } from '@shoal/placement';
+import { LAYOUT_FILE, loadOrCreateLayout, zoneName } from './layout-file.js';
 
 /**
  * `npm run cluster -- [--nodes 3] [--azs 3] [--partitions 8] [--port 8000] [--grpc-port 8001]
@@ -26,18 +27,13 @@ if (!Number.isInteger(nodeCount) || nodeCount < 3) throw new Error('--nodes must
 if (!Number.isInteger(azs) || azs < 1) throw new Error('--azs must be at least 1');
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
-mkdirSync(dataDir, { recursive: true });
-const layoutFile = join(dataDir, 'cluster-layout.json');
-const layout: ClusterLayout = existsSync(layoutFile) ? layoutFromJson(readFileSync(layoutFile, 'utf8')) : createLayout();
-if (layout.nodes.length !== nodeCount + spareCount) throw new Error(`${layoutFile} describes ${layout.nodes.length} nodes, not ${nodeCount + spareCount}`);
-writeFileSync(layoutFile, layoutToJson(layout));
-
-function createLayout(): ClusterLayout {
-  const serving = Array.from({ length: nodeCount }, (_, i) => ({ id: i + 1, az: `${region}${String.fromCharCode(97 + (i % azs))}` }));
+const layoutFile = join(dataDir, LAYOUT_FILE);
+const layout = loadOrCreateLayout(dataDir, nodeCount + spareCount, (): ClusterLayout => {
+  const serving = Array.from({ length: nodeCount }, (_, i) => ({ id: i + 1, az: zoneName(region, i % azs) }));
   // Spare nodes run but hold nothing until `npm run admin -- add-node ID` moves replicas onto them.
-  const spares = Array.from({ length: spareCount }, (_, i) => ({ id: nodeCount + i + 1, az: option('spare-az', '') || `${region}${String.fromCharCode(97 + ((nodeCount + i) % azs))}` }));
+  const spares = Array.from({ length: spareCount }, (_, i) => ({ id: nodeCount + i + 1, az: option('spare-az', '') || zoneName(region, (nodeCount + i) % azs) }));
   return { nodes: [...serving, ...spares], metadataVoters: metadataVotersOf(serving), map: initialMap(Number(option('partitions', '8')), serving) };
-}
+});
 
 function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {

@@ -1,14 +1,15 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { indexHandles } from '@shoal/api';
-import { Catalog, keyShapeOf, type TableDefinition } from '@shoal/metadata';
-import { PartitionStore, type ItemStore, type TableHandle } from '@shoal/partition';
-import { initialMap, layoutFromJson, layoutToJson, metadataVotersOf, type PartitionMap, type StorageNode as NodePlacement } from '@shoal/placement';
+import { tableHandleIn, tableHandleOf } from '@shoal/api';
+import { Catalog } from '@shoal/metadata';
+import { PartitionStore, type ItemStore } from '@shoal/partition';
+import { initialMap, layoutFromJson, metadataVotersOf, type ClusterLayout } from '@shoal/placement';
 import { GrpcReplicaDirectory } from '@shoal/replica-rpc';
 import { ClusterStore, followMap, MetadataEngine, readMap, Router, writeMap, type ClusterTables } from '@shoal/router';
 import { GroupCommitWriter, MemoryEngine, type StorageEngine } from '@shoal/storage';
 import { METADATA_GROUP, startLocalCluster } from '@shoal/storage-node';
 import { openRocksDbEngine } from '@shoal/storage-rocksdb';
+import { LAYOUT_FILE, loadOrCreateLayout, zoneName } from './layout-file.js';
 
 /** The catalog and item storage the API runs on, however they are built. */
 export interface StorageBackend {
@@ -28,13 +29,6 @@ export interface BackendOptions {
 /** How often a gateway looks for a newer partition map. */
 const MAP_POLL_MS = 250;
 
-/** Where an embedded cluster keeps its layout (nodes, metadata group, partition map). */
-const LAYOUT_FILE = 'cluster-layout.json';
-
-function handleOf(table: TableDefinition): TableHandle {
-  return { tableNumber: table.tableNumber, shape: keyShapeOf(table), indexes: indexHandles(table) };
-}
-
 function openEngine(directory: string | undefined): Promise<StorageEngine> | StorageEngine {
   return directory ? openRocksDbEngine(directory) : new MemoryEngine();
 }
@@ -52,7 +46,7 @@ export async function singleNodeBackend(options: BackendOptions): Promise<Storag
     const table = catalog.get(name)!;
     await store.loadStatistics(table.tableNumber);
     for (const index of table.indexes ?? []) await store.loadIndexStatistics(table.tableNumber, index.indexNumber);
-    await store.loadItemCollections(handleOf(table));
+    await store.loadItemCollections(tableHandleOf(table));
   }
   return {
     catalog,
@@ -81,19 +75,15 @@ export async function clusterBackend(options: ClusterBackendOptions): Promise<St
   if (options.dataDir && existsSync(join(options.dataDir, 'CURRENT')) && !existsSync(join(options.dataDir, LAYOUT_FILE))) {
     throw new Error(`${options.dataDir} holds a single-node store: start it with --nodes 1 (or use another --data-dir for a cluster)`);
   }
-  const placements: NodePlacement[] = Array.from({ length: options.nodes }, (_, i) => ({ id: i + 1, az: `${options.region}${String.fromCharCode(97 + (i % 3))}` }));
-  const map = loadOrCreateMap(options, placements);
-  const metadataVoters = metadataVotersOf(placements);
+  const create = (): ClusterLayout => {
+    const nodes = Array.from({ length: options.nodes }, (_, i) => ({ id: i + 1, az: zoneName(options.region, i % 3) }));
+    return { nodes, metadataVoters: metadataVotersOf(nodes), map: initialMap(options.partitions, nodes) };
+  };
+  const { nodes: placements, map, metadataVoters } = options.dataDir ? loadOrCreateLayout(options.dataDir, options.nodes, create) : create();
   let catalog: Catalog | undefined;
   const tables: ClusterTables = {
-    tables: () => (catalog ? catalog.names().map((name) => handleOf(catalog!.get(name)!)) : []),
-    resolveTable: (tableNumber) => {
-      for (const name of catalog?.names() ?? []) {
-        const table = catalog!.get(name)!;
-        if (table.tableNumber === tableNumber) return handleOf(table);
-      }
-      return undefined;
-    },
+    tables: () => (catalog ? catalog.names().map((name) => tableHandleOf(catalog!.get(name)!)) : []),
+    resolveTable: (tableNumber) => (catalog ? tableHandleIn(catalog, tableNumber) : undefined),
   };
   const cluster = await startLocalCluster({
     region: options.region,
@@ -151,20 +141,4 @@ export async function remoteBackend(options: RemoteBackendOptions): Promise<Stor
       directory.close();
     },
   };
-}
-
-/** The layout: made once, kept in DATA/cluster-layout.json so that a restart finds its replicas. */
-function loadOrCreateMap(options: ClusterBackendOptions, nodes: NodePlacement[]): PartitionMap {
-  const file = options.dataDir ? join(options.dataDir, LAYOUT_FILE) : undefined;
-  if (file && existsSync(file)) {
-    const layout = layoutFromJson(readFileSync(file, 'utf8'));
-    if (layout.nodes.length !== nodes.length) throw new Error(`${file} describes ${layout.nodes.length} nodes, not ${nodes.length}`);
-    return layout.map;
-  }
-  const map = initialMap(options.partitions, nodes);
-  if (file) {
-    mkdirSync(options.dataDir as string, { recursive: true });
-    writeFileSync(file, layoutToJson({ nodes, metadataVoters: metadataVotersOf(nodes), map }));
-  }
-  return map;
 }

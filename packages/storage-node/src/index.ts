@@ -1,4 +1,4 @@
 export { StorageNode, METADATA_GROUP, type StorageNodeOptions, type NodeStatus, type GroupStatus } from './storage-node.js';
-export { NodeCatalog, tableHandleOf } from './node-catalog.js';
+export { NodeCatalog } from './node-catalog.js';
 export { LocalMembershipControl } from './local-control.js';
 export { startLocalCluster, type LocalCluster, type LocalClusterOptions } from './local-cluster.js';

@@ -1,12 +1,8 @@
-import { indexHandles } from '@shoal/api';
-import { Catalog, keyShapeOf, type TableDefinition } from '@shoal/metadata';
+import { tableHandleOf } from '@shoal/api';
+import { Catalog, type TableDefinition } from '@shoal/metadata';
 import { TABLE_NOT_YET_KNOWN, type TableHandle } from '@shoal/partition';
 import type { ReplicatedKeyspace } from '@shoal/partition-replica';
 import type { ClusterTables } from '@shoal/router';
-
-export function tableHandleOf(table: TableDefinition): TableHandle {
-  return { tableNumber: table.tableNumber, shape: keyShapeOf(table), indexes: indexHandles(table) };
-}
 
 /**
  * The tables as this node's copy of the metadata group has them: what its partitions' leaders
