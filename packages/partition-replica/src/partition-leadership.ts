@@ -3,11 +3,15 @@ import type { RaftHost } from '@shoal/raft-host';
 import { PartitionStore } from '@shoal/partition';
 import type { PrefixedEngine, WriteOp } from '@shoal/storage';
 import { ProposalWriter } from './proposal-writer.js';
+import { contains, describeRange, ownerToken, StaleRangeError, type PartitionKeyOf, type TokenRange } from './key-range.js';
+import type { ReplicatedKeyspace } from './replicated-keyspace.js';
 
 export interface LeadershipOptions {
   /** Prepares a new leader's store before it serves (statistics, index maintenance). */
   setup?: (store: PartitionStore) => Promise<void>;
   itemCollectionBytesMax?: number;
+  /** Table partition key names, to tell which partition an index entry belongs to while a split is under way. */
+  partitionKeyOf?: PartitionKeyOf;
 }
 
 interface Term {
@@ -15,6 +19,14 @@ interface Term {
   writer: ProposalWriter;
   store: Promise<PartitionStore>;
   ready?: PartitionStore;
+  /** The range changed under this store: it proposes nothing more, and the next request builds another. */
+  fenced?: boolean;
+}
+
+/** What a scan of this replica may return: the range generation it started in, and which records to keep. */
+export interface ScanView {
+  generation: number;
+  keep?: (key: Uint8Array, value: Uint8Array) => boolean;
 }
 
 /**
@@ -30,9 +42,62 @@ export class PartitionLeadership {
   constructor(
     private readonly host: RaftHost,
     readonly group: number,
-    readonly keyspace: PrefixedEngine,
+    readonly machine: ReplicatedKeyspace,
     private readonly options: LeadershipOptions = {},
-  ) {}
+  ) {
+    machine.onRangeChange(() => this.fence());
+  }
+
+  get keyspace(): PrefixedEngine {
+    return this.machine.keyspace;
+  }
+
+  /**
+   * A split changed the range: writes this term's store evaluated may concern tokens it no
+   * longer serves, so its writer refuses to propose them (the router retries), and the next
+   * request gets a store built after the writer's last proposal settled.
+   */
+  private fence(): void {
+    if (!this.current) return;
+    this.current.writer.fence();
+    this.current.fenced = true;
+  }
+
+  /** Throws StaleRangeError unless this replica serves `token` (for a write: and it is not frozen). */
+  checkToken(token: bigint, forWrite: boolean): void {
+    const range = this.machine.range;
+    if (!range) return;
+    if (!contains(range, token)) throw new StaleRangeError(`token ${token}: it serves ${describeRange(range)}`);
+    if (forWrite && range.frozenFrom !== undefined && token >= range.frozenFrom) throw new StaleRangeError(`writes at token ${token}: a split froze tokens from ${range.frozenFrom}`);
+  }
+
+  /** Throws StaleRangeError when the range changed since a read started at `generation`. */
+  checkGeneration(generation: number): void {
+    if (this.machine.rangeGeneration !== generation) throw new StaleRangeError('the range a read started in: a split changed it');
+  }
+
+  /**
+   * Starts a scan for a router that believes this partition owns `owned`: refused when this
+   * replica no longer serves all of it; while a split is under way (the upper half frozen here
+   * and already served by the new partition too, or being deleted here), only records owned by
+   * `owned` are kept, so a router on the newer map sees no record twice.
+   */
+  scanView(owned: TokenRange | undefined): ScanView {
+    const range = this.machine.range;
+    const generation = this.machine.rangeGeneration;
+    if (!range || !owned) return { generation };
+    if (owned.start < range.start || owned.end > range.end) throw new StaleRangeError(`${describeRange(owned)}: it serves ${describeRange(range)}`);
+    // frozenFrom also marks the upper half's leftovers while a finished split deletes them.
+    if (range.frozenFrom === undefined) return { generation };
+    const partitionKeyOf = this.options.partitionKeyOf ?? (() => undefined);
+    return {
+      generation,
+      keep: (key, value) => {
+        const token = ownerToken(key, value, partitionKeyOf);
+        return token === undefined || contains(owned, token);
+      },
+    };
+  }
 
   get isLeader(): boolean {
     return this.host.raft(this.group).role === 'leader';
@@ -48,7 +113,7 @@ export class PartitionLeadership {
     const raft = this.host.raft(this.group);
     if (raft.role !== 'leader') return Promise.reject(new NotLeaderError(raft.leader));
     const current = this.current;
-    if (current && current.term === raft.term && !current.ready?.failed) return current.store;
+    if (current && current.term === raft.term && !current.fenced && !current.ready?.failed) return current.store;
     const previous = current?.writer;
     const writer = new ProposalWriter(this.host, this.group, raft.term);
     const term: Term = { term: raft.term, writer, store: this.openStore(writer, previous) };

@@ -1,4 +1,4 @@
-import { NotLeaderError } from '@shoal/raft';
+import { NotLeaderError, ProposalDroppedError } from '@shoal/raft';
 import type { RaftHost } from '@shoal/raft-host';
 import type { DurableWriter } from '@shoal/partition';
 import { GROUP_COMMIT_QUEUE_OPS_MAX, type WriteOp } from '@shoal/storage';
@@ -13,6 +13,7 @@ import { encodeOps } from './ops-codec.js';
 export class ProposalWriter implements DurableWriter {
   private inFlightOps = 0;
   private idleWaiters: (() => void)[] = [];
+  private fenced = false;
 
   constructor(
     private readonly host: RaftHost,
@@ -25,7 +26,16 @@ export class ProposalWriter implements DurableWriter {
     return this.inFlightOps + opsCount <= this.maxInFlightOps;
   }
 
+  /**
+   * Refuses every later write: its store evaluated against a range the group has since changed
+   * (a split froze or removed part of it). Writes already proposed still complete.
+   */
+  fence(): void {
+    this.fenced = true;
+  }
+
   write(ops: WriteOp[]): Promise<void> {
+    if (this.fenced) return Promise.reject(new ProposalDroppedError('the partition range changed while the write was evaluated'));
     const raft = this.host.raft(this.group);
     if (raft.role !== 'leader' || raft.term !== this.term) return Promise.reject(new NotLeaderError(raft.leader));
     let proposal: Promise<unknown>;

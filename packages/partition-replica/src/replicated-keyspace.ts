@@ -1,6 +1,7 @@
 import type { StateMachine } from '@shoal/raft-host';
 import { PrefixedEngine, type StorageEngine, type WriteOp } from '@shoal/storage';
 import { decodeOps } from './ops-codec.js';
+import { decodeRange, isRangeKey, RANGE_KEY, type RangeDescriptor } from './key-range.js';
 
 /**
  * Node keyspaces (frozen format): KEYSPACE_PREFIX | group (u32 BE) | the replica's own keys.
@@ -29,18 +30,38 @@ export function keyspaceOf(engine: StorageEngine, group: number): PrefixedEngine
 export class ReplicatedKeyspace implements StateMachine {
   private queued: WriteOp[] = [];
   private applied: number;
+  private rangeNow: RangeDescriptor | undefined;
+  private generation = 0;
+  private readonly rangeListeners: (() => void)[] = [];
 
   private constructor(
     readonly keyspace: PrefixedEngine,
     readonly durableApplied: number,
+    range: RangeDescriptor | undefined,
   ) {
     this.applied = durableApplied;
+    this.rangeNow = range;
   }
 
   static async open(engine: StorageEngine, group: number): Promise<ReplicatedKeyspace> {
     const keyspace = keyspaceOf(engine, group);
-    const bytes = await keyspace.get(APPLIED_KEY);
-    return new ReplicatedKeyspace(keyspace, bytes ? Number(decoder.decode(bytes)) : 0);
+    const [applied, range] = await keyspace.getMany([APPLIED_KEY, RANGE_KEY]);
+    return new ReplicatedKeyspace(keyspace, applied ? Number(decoder.decode(applied)) : 0, range ? decodeRange(range) : undefined);
+  }
+
+  /** The tokens this replica serves as of the last applied entry (undefined: never split; see key-range). */
+  get range(): RangeDescriptor | undefined {
+    return this.rangeNow;
+  }
+
+  /** Counts changes of `range`: a read that saw the same generation before and after saw one range. */
+  get rangeGeneration(): number {
+    return this.generation;
+  }
+
+  /** Calls `listener` whenever an applied entry changes the range (the leader fences its store). */
+  onRangeChange(listener: () => void): void {
+    this.rangeListeners.push(listener);
   }
 
   /** The index of the last entry applied (its writes may still be queued). */
@@ -49,8 +70,19 @@ export class ReplicatedKeyspace implements StateMachine {
   }
 
   apply(data: Uint8Array, index: number): undefined {
-    for (const op of decodeOps(data)) this.queued.push(op);
+    let rangeChanged = false;
+    for (const op of decodeOps(data)) {
+      this.queued.push(op);
+      if (isRangeKey(op.key)) {
+        this.rangeNow = op.type === 'put' ? decodeRange(op.value) : undefined;
+        rangeChanged = true;
+      }
+    }
     this.applied = index;
+    if (rangeChanged) {
+      this.generation++;
+      for (const listener of this.rangeListeners) listener();
+    }
     return undefined;
   }
 

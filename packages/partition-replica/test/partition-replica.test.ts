@@ -41,7 +41,7 @@ class Partition {
       await host.addGroup(GROUP, { voters: NODES, learners: [] }, machine);
       this.hosts.set(node, host);
       this.machines.set(node, machine);
-      this.replicas.set(node, new PartitionLeadership(host, GROUP, machine.keyspace));
+      this.replicas.set(node, new PartitionLeadership(host, GROUP, machine));
     }
   }
 

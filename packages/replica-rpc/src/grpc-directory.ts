@@ -4,9 +4,10 @@ import type { TableStatistics } from '@shoal/metadata';
 import { decodeItem, type IndexHandle, type TableHandle, type WriteCommand, type WriteOutcome } from '@shoal/partition';
 import type { MembershipControl, ReadMode, ReplicaClient, ReplicaDirectory, ReplicaState } from '@shoal/router';
 import type { ConfigChange, Membership } from '@shoal/raft';
-import type { Bytes, KeyRange, WriteOp } from '@shoal/storage';
+import type { TokenRange } from '@shoal/partition-replica';
+import { rangeAfter, type Bytes, type KeyRange, type WriteOp } from '@shoal/storage';
 import { errorFromStatus } from './errors.js';
-import { fromJsonBytes, rangeToWire, replicaService, toJsonBytes, type CallRequest, type CallResponse, type ReplicaServiceClient, type ScanResponse } from './service.js';
+import { fromJsonBytes, rangeToWire, replicaService, toJsonBytes, type CallRequest, type CallResponse, type ReplicaServiceClient, type ScanRequest, type ScanResponse } from './service.js';
 
 /** How long one call to a replica may take before it is abandoned (the outcome of a write is then unknown). */
 const CALL_DEADLINE_MS = 10_000;
@@ -93,10 +94,13 @@ class RemoteReplica implements ReplicaClient {
     });
   }
 
-  private page(range: KeyRange, continuation: boolean, mode: ReadMode = 'consistent'): Promise<ScanResponse> {
+  private page(range: KeyRange, mode: ReadMode, owned: TokenRange | undefined, continuing: number | undefined): Promise<ScanResponse> {
+    const request: ScanRequest = { group: this.group, range: rangeToWire(range), limit: SCAN_PAGE_ENTRIES, continuation: continuing !== undefined, eventual: mode !== 'consistent', anyReplica: mode === 'any' };
+    if (owned) Object.assign(request, { ownedStart: owned.start.toString(), ownedEnd: owned.end.toString() });
+    if (continuing !== undefined) request.generation = continuing;
     return new Promise((resolve, reject) => {
       this.client.Scan(
-        { group: this.group, range: rangeToWire(range), limit: SCAN_PAGE_ENTRIES, continuation, eventual: mode !== 'consistent', anyReplica: mode === 'any' },
+        request,
         { deadline: Date.now() + CALL_DEADLINE_MS },
         (error, response) => (error ? reject(errorFromStatus(error, false)) : resolve(response ?? {})),
       );
@@ -116,8 +120,8 @@ class RemoteReplica implements ReplicaClient {
     return (response.values ?? []).map((value) => (value.present && value.value ? decodeItem(value.value) : undefined));
   }
 
-  async openScan(range: KeyRange, mode: ReadMode): Promise<AsyncIterable<[Uint8Array, Item]>> {
-    const raw = await this.openRawScan(range, mode);
+  async openScan(range: KeyRange, mode: ReadMode, owned?: TokenRange): Promise<AsyncIterable<[Uint8Array, Item]>> {
+    const raw = await this.openRawScan(range, mode, owned);
     return (async function* () {
       for await (const [key, value] of raw) yield [key, decodeItem(value)] as [Uint8Array, Item];
     })();
@@ -162,28 +166,17 @@ class RemoteReplica implements ReplicaClient {
   }
 
   /** The first page checks leadership (and fails over like any call); later pages follow it on the same replica. */
-  private async openRawScan(range: KeyRange, mode: ReadMode): Promise<AsyncIterable<[Bytes, Bytes]>> {
-    const first = await this.page(range, false, mode);
-    const next = (after: Uint8Array): KeyRange => {
-      const rest: KeyRange = { ...range };
-      if (range.reverse) {
-        delete rest.lte;
-        rest.lt = after;
-      } else {
-        delete rest.gte;
-        rest.gt = after;
-      }
-      return rest;
-    };
-    const pageOf = (continued: KeyRange) => this.page(continued, true);
+  private async openRawScan(range: KeyRange, mode: ReadMode, owned?: TokenRange): Promise<AsyncIterable<[Bytes, Bytes]>> {
+    const first = await this.page(range, mode, owned, undefined);
+    const generation = first.generation ?? 0;
+    const pageOf = (continued: KeyRange) => this.page(continued, mode, owned, generation);
     return (async function* () {
       let page = first;
       for (;;) {
-        const entries = page.entries ?? [];
-        for (const entry of entries) yield [entry.key, entry.value] as [Bytes, Bytes];
-        const last = entries[entries.length - 1];
-        if (!page.more || !last) return;
-        page = await pageOf(next(last.key));
+        for (const entry of page.entries ?? []) yield [entry.key, entry.value] as [Bytes, Bytes];
+        const last = page.resumeAfter;
+        if (!page.more || !last || last.length === 0) return;
+        page = await pageOf(rangeAfter(range, last));
       }
     })();
   }

@@ -136,7 +136,11 @@ export class ReplicaServer {
     }
   }
 
-  /** A page of raw entries: items' values are their stored JSON, as the client decodes them. */
+  /**
+   * A page of raw entries: items' values are their stored JSON, as the client decodes them. The
+   * first page checks the range the router believes the partition owns; later pages check that
+   * the range has not changed since (a split), so a scan never mixes two ranges.
+   */
   private async scan(request: ScanRequest): Promise<ScanResponse> {
     const leadership = this.lookup(request.group);
     if (!leadership) throw new NotLeaderError(0);
@@ -144,12 +148,24 @@ export class ReplicaServer {
     if (request.continuation || request.anyReplica) {
       // no leadership check: a continued scan, or the nearest replica's applied state
     } else if (request.eventual) await leadership.leaderStore();
-    else if (!request.continuation) keyspace = await leadership.consistentKeyspace();
+    else keyspace = await leadership.consistentKeyspace();
+    const owned = request.ownedStart && request.ownedEnd ? { start: BigInt(request.ownedStart), end: BigInt(request.ownedEnd) } : undefined;
+    const view = leadership.scanView(owned);
+    if (request.continuation) leadership.checkGeneration(request.generation ?? 0);
     const limit = Math.min(Math.max(request.limit, 1), SCAN_PAGE_ENTRIES_MAX);
     const entries: { key: Uint8Array; value: Uint8Array }[] = [];
-    for await (const [key, value] of keyspace.iterate({ ...rangeFromWire(request.range), limit: limit + 1 })) entries.push({ key, value });
-    const more = entries.length > limit;
-    if (more) entries.pop();
-    return { entries, more };
+    let read = 0;
+    let resumeAfter: Uint8Array | undefined;
+    let more = false;
+    for await (const [key, value] of keyspace.iterate({ ...rangeFromWire(request.range), limit: limit + 1 })) {
+      if (read++ === limit) {
+        more = true;
+        break;
+      }
+      resumeAfter = key;
+      if (!view.keep || view.keep(key, value)) entries.push({ key, value });
+    }
+    leadership.checkGeneration(view.generation);
+    return { entries, more, generation: view.generation, ...(resumeAfter ? { resumeAfter } : {}) };
   }
 }

@@ -33,11 +33,16 @@ export interface ScanRequest {
   continuation?: boolean;
   eventual?: boolean;
   anyReplica?: boolean;
+  ownedStart?: string;
+  ownedEnd?: string;
+  generation?: number;
 }
 
 export interface ScanResponse {
   entries?: { key: Uint8Array; value: Uint8Array }[];
   more?: boolean;
+  generation?: number;
+  resumeAfter?: Uint8Array;
 }
 
 export interface ReplicaServiceClient extends grpc.Client {

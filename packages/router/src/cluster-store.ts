@@ -2,9 +2,14 @@ import type { Item } from '@shoal/model';
 import type { TableStatistics } from '@shoal/metadata';
 import { itemStorageKey, type IndexHandle, type ItemStore, type TableHandle, type WriteCommand, type WriteOutcome } from '@shoal/partition';
 import type { Partition } from '@shoal/placement';
-import { compareBytes, type KeyRange } from '@shoal/storage';
+import { compareBytes, rangeAfter, type KeyRange } from '@shoal/storage';
 import type { ReadMode, ReplicaClient } from './replica-client.js';
-import type { Router } from './router.js';
+import { isStaleRange, type Router } from './router.js';
+
+/** How long a scan keeps resuming across splits; a pause between resumptions lets the map settle. */
+const SCAN_RESUME_DEADLINE_MS = 10_000;
+const RESUME_PAUSE_MS = 5;
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The API's item storage over a cluster: each request goes to the partition store of the leader
@@ -24,8 +29,12 @@ export class ClusterStore implements ItemStore {
   }
 
   execute(table: TableHandle, key: Item, command: WriteCommand): Promise<WriteOutcome> {
-    const partition = this.router.partitionOfItem(itemStorageKey(table.tableNumber, table.shape, key));
-    return this.onLeader(partition, (replica) => replica.execute(table, key, command));
+    const storageKey = itemStorageKey(table.tableNumber, table.shape, key);
+    return this.router.routed(() => {
+      const partition = this.router.partitionOfItem(storageKey);
+      this.router.noteWrite(partition.id);
+      return this.onLeader(partition, (replica) => replica.execute(table, key, command));
+    });
   }
 
   /** Consistent reads go to the leader; the others to the replica in the router's AZ, when it has one. */
@@ -35,11 +44,15 @@ export class ClusterStore implements ItemStore {
   }
 
   getItem(table: TableHandle, key: Item, consistent = true): Promise<Item | undefined> {
-    const partition = this.router.partitionOfItem(itemStorageKey(table.tableNumber, table.shape, key));
-    return this.onReader(partition, consistent, (replica, mode) => replica.getItem(table, key, mode));
+    const storageKey = itemStorageKey(table.tableNumber, table.shape, key);
+    return this.router.routed(() => this.onReader(this.router.partitionOfItem(storageKey), consistent, (replica, mode) => replica.getItem(table, key, mode)));
   }
 
-  async getMany(storageKeys: Uint8Array[], consistent = true): Promise<(Item | undefined)[]> {
+  getMany(storageKeys: Uint8Array[], consistent = true): Promise<(Item | undefined)[]> {
+    return this.router.routed(() => this.getManyOnce(storageKeys, consistent));
+  }
+
+  private async getManyOnce(storageKeys: Uint8Array[], consistent: boolean): Promise<(Item | undefined)[]> {
     const byPartition = new Map<Partition, number[]>();
     storageKeys.forEach((key, i) => {
       const partition = this.router.partitionOfItem(key);
@@ -58,16 +71,42 @@ export class ClusterStore implements ItemStore {
     return items;
   }
 
+  /**
+   * A range read over the partitions of the current map. When a split overtakes it (a replica
+   * answers that its range changed), it resumes after the last key it returned, on the newer map.
+   */
   async *scan(range: KeyRange, consistent = true): AsyncIterable<[Uint8Array, Item]> {
+    let rest = range;
+    const deadline = Date.now() + SCAN_RESUME_DEADLINE_MS;
+    for (;;) {
+      let last: Uint8Array | undefined;
+      let read = 0;
+      try {
+        for await (const entry of this.scanOnce(rest, consistent)) {
+          last = entry[0];
+          read++;
+          yield entry;
+        }
+        return;
+      } catch (error) {
+        if (!isStaleRange(error) || Date.now() >= deadline) throw error;
+        await this.router.refreshMap();
+        await pause(RESUME_PAUSE_MS);
+        if (last) rest = rangeAfter(rest, last, read);
+      }
+    }
+  }
+
+  private async *scanOnce(range: KeyRange, consistent: boolean): AsyncIterable<[Uint8Array, Item]> {
     const partitions = this.router.partitionsFor(range);
-    const streams = await Promise.all(partitions.map((partition) => this.onReader(partition, consistent, (replica, mode) => replica.openScan(range, mode))));
+    const streams = await Promise.all(partitions.map((partition) => this.onReader(partition, consistent, (replica, mode) => replica.openScan(range, mode, partition))));
     if (streams.length === 1) yield* streams[0] as AsyncIterable<[Uint8Array, Item]>;
     else yield* mergeByKey(streams, range.reverse === true);
   }
 
   reindex(table: TableHandle, key: Item, index: IndexHandle): Promise<void> {
-    const partition = this.router.partitionOfItem(itemStorageKey(table.tableNumber, table.shape, key));
-    return this.onLeader(partition, (replica) => replica.reindex(table, key, index));
+    const storageKey = itemStorageKey(table.tableNumber, table.shape, key);
+    return this.router.routed(() => this.onLeader(this.router.partitionOfItem(storageKey), (replica) => replica.reindex(table, key, index)));
   }
 
   async dropIndex(tableNumber: number, indexNumber: number): Promise<void> {

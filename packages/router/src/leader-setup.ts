@@ -1,4 +1,5 @@
 import type { PartitionStore, TableHandle, TableResolver } from '@shoal/partition';
+import type { PartitionKeyOf } from '@shoal/partition-replica';
 
 /** What a partition's new leader needs to know before it serves: the tables, and how to find one. */
 export interface ClusterTables {
@@ -17,5 +18,13 @@ export function leaderSetup(tables: ClusterTables): (store: PartitionStore) => P
       await store.loadItemCollections(table);
     }
     await store.startIndexMaintenance((tableNumber) => tables.resolveTable(tableNumber));
+  };
+}
+
+/** Table partition key names by table number, from the tables' current definitions. */
+export function partitionKeyNames(tables: Pick<ClusterTables, 'resolveTable'>): PartitionKeyOf {
+  return (tableNumber) => {
+    const table = tables.resolveTable(tableNumber);
+    return typeof table === 'object' ? table.shape.partitionKey.name : undefined;
   };
 }

@@ -1,7 +1,7 @@
 import type { Item } from '@shoal/model';
 import type { TableStatistics } from '@shoal/metadata';
-import { decodeItem, itemStorageKey, type IndexHandle, type TableHandle, type WriteCommand, type WriteOutcome } from '@shoal/partition';
-import type { PartitionLeadership } from '@shoal/partition-replica';
+import { decodeItem, itemStorageKey, type IndexHandle, type PartitionStore, type TableHandle, type WriteCommand, type WriteOutcome } from '@shoal/partition';
+import { itemKeyToken, type PartitionLeadership, type TokenRange } from '@shoal/partition-replica';
 import type { Bytes, KeyRange, WriteOp } from '@shoal/storage';
 
 /**
@@ -14,7 +14,11 @@ export interface ReplicaClient {
   execute(table: TableHandle, key: Item, command: WriteCommand): Promise<WriteOutcome>;
   getItem(table: TableHandle, key: Item, mode: ReadMode): Promise<Item | undefined>;
   getMany(storageKeys: Uint8Array[], mode: ReadMode): Promise<(Item | undefined)[]>;
-  openScan(range: KeyRange, mode: ReadMode): Promise<AsyncIterable<[Uint8Array, Item]>>;
+  /**
+   * `owned`: the tokens the router believes this partition owns; a replica that no longer serves
+   * them all refuses (StaleRangeError), and one in the middle of a split returns only theirs.
+   */
+  openScan(range: KeyRange, mode: ReadMode, owned?: TokenRange): Promise<AsyncIterable<[Uint8Array, Item]>>;
   reindex(table: TableHandle, key: Item, index: IndexHandle): Promise<void>;
   dropIndex(tableNumber: number, indexNumber: number): Promise<void>;
   dropTable(tableNumber: number): Promise<void>;
@@ -42,39 +46,71 @@ export interface ReplicaDirectory {
   replica(node: number, group: number): ReplicaClient | undefined;
 }
 
-/** A replica in this process. */
+/**
+ * A replica in this process. Every item request is checked against the replica's range after
+ * its store is in hand: a split applied since refuses it (StaleRangeError), and a read that a
+ * split overtook is refused rather than answered from a range the replica no longer serves.
+ */
 export class LocalReplica implements ReplicaClient {
   constructor(readonly leadership: PartitionLeadership) {}
 
   async execute(table: TableHandle, key: Item, command: WriteCommand): Promise<WriteOutcome> {
-    return (await this.leadership.leaderStore()).execute(table, key, command);
+    const store = await this.leadership.leaderStore();
+    // The store's writer is fenced if the range changes from here on, so the check holds until it proposes.
+    this.leadership.checkToken(itemKeyToken(itemStorageKey(table.tableNumber, table.shape, key)), true);
+    return store.execute(table, key, command);
   }
 
   private store(mode: 'consistent' | 'leader') {
     return mode === 'consistent' ? this.leadership.consistentStore() : this.leadership.leaderStore();
   }
 
+  /** Runs a read of items at `storageKeys` unless the replica's range does not cover them, before or after. */
+  private async checkedRead<T>(storageKeys: readonly Uint8Array[], mode: ReadMode, read: (store: PartitionStore | undefined) => T | Promise<T>): Promise<T> {
+    const store = mode === 'any' ? undefined : await this.store(mode);
+    const generation = this.leadership.machine.rangeGeneration;
+    for (const key of storageKeys) this.leadership.checkToken(itemKeyToken(key), false);
+    const result = await read(store);
+    this.leadership.checkGeneration(generation);
+    return result;
+  }
+
   async getItem(table: TableHandle, key: Item, mode: ReadMode): Promise<Item | undefined> {
-    if (mode !== 'any') return (await this.store(mode)).getItem(table, key);
-    const bytes = await this.leadership.keyspace.get(itemStorageKey(table.tableNumber, table.shape, key));
-    return bytes ? decodeItem(bytes) : undefined;
+    const storageKey = itemStorageKey(table.tableNumber, table.shape, key);
+    return this.checkedRead([storageKey], mode, async (store) => {
+      if (store) return store.getItem(table, key);
+      const bytes = await this.leadership.keyspace.get(storageKey);
+      return bytes ? decodeItem(bytes) : undefined;
+    });
   }
 
   async getMany(storageKeys: Uint8Array[], mode: ReadMode): Promise<(Item | undefined)[]> {
-    if (mode !== 'any') return (await this.store(mode)).getMany(storageKeys);
-    return (await this.leadership.keyspace.getMany(storageKeys)).map((bytes) => (bytes ? decodeItem(bytes) : undefined));
+    return this.checkedRead(storageKeys, mode, async (store) => {
+      if (store) return store.getMany(storageKeys);
+      return (await this.leadership.keyspace.getMany(storageKeys)).map((bytes) => (bytes ? decodeItem(bytes) : undefined));
+    });
   }
 
-  async openScan(range: KeyRange, mode: ReadMode): Promise<AsyncIterable<[Uint8Array, Item]>> {
-    if (mode !== 'any') return (await this.store(mode)).scan(range);
-    const entries = this.leadership.keyspace.iterate(range);
+  async openScan(range: KeyRange, mode: ReadMode, owned?: TokenRange): Promise<AsyncIterable<[Uint8Array, Item]>> {
+    if (mode !== 'any') await this.store(mode);
+    const leadership = this.leadership;
+    const view = leadership.scanView(owned);
+    const entries = leadership.keyspace.iterate(range);
     return (async function* () {
-      for await (const [key, value] of entries) yield [key, decodeItem(value)] as [Uint8Array, Item];
+      // The engine's iterator reads one snapshot, taken at the first step: check the range has not changed by then.
+      let first = true;
+      for await (const [key, value] of entries) {
+        if (first) leadership.checkGeneration(view.generation);
+        first = false;
+        if (!view.keep || view.keep(key, value)) yield [key, decodeItem(value)] as [Uint8Array, Item];
+      }
     })();
   }
 
   async reindex(table: TableHandle, key: Item, index: IndexHandle): Promise<void> {
-    return (await this.leadership.leaderStore()).reindex(table, key, index);
+    const store = await this.leadership.leaderStore();
+    this.leadership.checkToken(itemKeyToken(itemStorageKey(table.tableNumber, table.shape, key)), true);
+    return store.reindex(table, key, index);
   }
 
   async dropIndex(tableNumber: number, indexNumber: number): Promise<void> {

@@ -1,3 +1,4 @@
+import { isShoalError } from '@shoal/base';
 import { partitionFor, tokenValue, type Partition, type PartitionMap } from '@shoal/placement';
 import { NotLeaderError, ProposalDroppedError } from '@shoal/raft';
 import type { KeyRange } from '@shoal/storage';
@@ -10,6 +11,8 @@ export interface RouterOptions {
   nodeAzs?: ReadonlyMap<number, string>;
   /** How long one request may keep looking for a leader (DynamoDB's SDKs time out after seconds). */
   deadlineMs?: number;
+  /** Fetches the newest partition map, when a replica says this router's is stale (a split). */
+  refreshMap?: () => Promise<PartitionMap | undefined>;
 }
 
 /** Item storage keys: ITEM_PREFIX | table (4) | token (8) | key; see @shoal/partition's item-key. */
@@ -27,6 +30,11 @@ function retryable(error: unknown): boolean {
   return error instanceof NotLeaderError || error instanceof ProposalDroppedError;
 }
 
+/** The partition no longer serves the request's keys: it had no effect; retry on a newer map. */
+export function isStaleRange(error: unknown): boolean {
+  return isShoalError(error) && error.code === 'StaleRange';
+}
+
 /**
  * Sends each request to the leader of the partition that owns its token: the leader of each
  * group is cached, a follower's answer names the leader it knows, and a request that found no
@@ -39,6 +47,10 @@ export class Router {
   private readonly localAz: string | undefined;
   private readonly nodeAzs: ReadonlyMap<number, string> | undefined;
   private byId: Map<number, Partition>;
+  private readonly fetchMap: (() => Promise<PartitionMap | undefined>) | undefined;
+  private refreshing: Promise<void> | undefined;
+  /** Writes routed per partition since the last `takeWriteCounts`, while counting is on. */
+  private writeCounts: Map<number, number> | undefined;
 
   constructor(
     private current: PartitionMap,
@@ -48,6 +60,7 @@ export class Router {
     this.deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
     this.localAz = options.localAz;
     this.nodeAzs = options.nodeAzs;
+    this.fetchMap = options.refreshMap;
     this.byId = new Map(current.partitions.map((partition) => [partition.id, partition]));
   }
 
@@ -98,6 +111,52 @@ export class Router {
     if (map.version <= this.current.version) return;
     this.current = map;
     this.byId = new Map(map.partitions.map((partition) => [partition.id, partition]));
+  }
+
+  /** Starts counting the writes routed to each partition (the load a split controller watches). */
+  countWrites(): void {
+    this.writeCounts ??= new Map();
+  }
+
+  noteWrite(partition: number): void {
+    this.writeCounts?.set(partition, (this.writeCounts.get(partition) ?? 0) + 1);
+  }
+
+  /** The writes per partition since the last call. */
+  takeWriteCounts(): Map<number, number> {
+    const counts = this.writeCounts ?? new Map<number, number>();
+    if (this.writeCounts) this.writeCounts = new Map();
+    return counts;
+  }
+
+  /** Fetches the newest map (one fetch at a time; a failed fetch leaves the map as it was). */
+  refreshMap(): Promise<void> {
+    const fetchMap = this.fetchMap;
+    if (!fetchMap) return Promise.resolve();
+    this.refreshing ??= fetchMap()
+      .then((map) => {
+        if (map) this.setMap(map);
+      })
+      .catch(() => {})
+      .finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
+  /**
+   * Runs `attempt` (which looks its partitions up in the current map) until no replica answers
+   * that the map is stale, refreshing the map in between, until the deadline.
+   */
+  async routed<T>(attempt: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.deadlineMs;
+    for (let backoff = BACKOFF_FIRST_MS; ; backoff = Math.min(backoff * 2, BACKOFF_MAX_MS)) {
+      try {
+        return await attempt();
+      } catch (error) {
+        if (!isStaleRange(error) || Date.now() >= deadline) throw error;
+        await this.refreshMap();
+        await pause(backoff);
+      }
+    }
   }
 
   /**

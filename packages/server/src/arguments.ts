@@ -1,10 +1,12 @@
+import { DYNAMODB_SPLIT_POLICY } from '@shoal/router';
 import { DEFAULT_OPTIONS, type EmbeddedServerOptions } from './embedded-server.js';
 
 const USAGE = `usage: npm start -- [--port 8000] [--host 0.0.0.0] [--data-dir ./data | --in-memory]
                     [--region us-east-1] [--table-activation-ms 0]
                     [--nodes 3 [--partitions 8] | --nodes 1]
                     [--layout D/cluster-layout.json --replicas 1=host:port,2=host:port,... [--az AZ]]
-                    [--grpc-port 8001 | --no-grpc] [--item-collection-bytes-max N] [--exit-with-parent]`;
+                    [--grpc-port 8001 | --no-grpc] [--item-collection-bytes-max N] [--exit-with-parent]
+                    [--split-bytes 10737418240] [--split-writes-per-second 0] [--split-interval-ms 10000]`;
 
 /** Parses the command line; the only place that reads argv. */
 export function parseArguments(argv: readonly string[]): EmbeddedServerOptions {
@@ -70,6 +72,15 @@ export function parseArguments(argv: readonly string[]): EmbeddedServerOptions {
         break;
       case '--item-collection-bytes-max':
         options.itemCollectionBytesMax = integer(flag, value());
+        break;
+      case '--split-bytes':
+        options.split = { ...(options.split ?? DYNAMODB_SPLIT_POLICY), maxBytes: integer(flag, value()) };
+        break;
+      case '--split-writes-per-second':
+        options.split = { ...(options.split ?? DYNAMODB_SPLIT_POLICY), maxWritesPerSecond: integer(flag, value()) };
+        break;
+      case '--split-interval-ms':
+        options.split = { ...(options.split ?? DYNAMODB_SPLIT_POLICY), intervalMs: Math.max(1, integer(flag, value())) };
         break;
       case '--help':
         console.log(USAGE);

@@ -4,12 +4,14 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { commandLineOptions } from '@shoal/base';
 import { initialMap, metadataVotersOf, type ClusterLayout } from '@shoal/placement';
+import { DYNAMODB_SPLIT_POLICY } from '@shoal/router';
 import type { ClusterFile, ClusterProcess } from './cluster-file.js';
 import { LAYOUT_FILE, loadOrCreateLayout, zoneName } from './layout-file.js';
 
 /**
  * `npm run cluster -- [--nodes 3] [--azs 3] [--partitions 8] [--port 8000] [--grpc-port 8001]
- *   [--data-dir ./data-cluster] [--gateway-az us-east-1a] [--spare-nodes 0 [--spare-az AZ]]`:
+ *   [--data-dir ./data-cluster] [--gateway-az us-east-1a] [--spare-nodes 0 [--spare-az AZ]]
+ *   [--split-bytes 10737418240] [--split-writes-per-second 0] [--split-interval-ms 10000]`:
  * a local multi-process cluster. One process per storage node (RocksDB under D/node-N, Raft and
  * the replica service over loopback gRPC), in AZs a, b, c... in turn, and one gateway process
  * serving the DynamoDB API on the port. Writes D/cluster.json with every process it started
@@ -96,6 +98,10 @@ async function startAll(): Promise<{ entries: ClusterProcess[]; gatewayPort: num
   const gatewayAz = option('gateway-az', '');
   const gatewayArgs = ['--port', String(gatewayPort), '--grpc-port', String(grpcPort), '--host', option('host', '0.0.0.0'), '--layout', layoutFile, '--replicas', replicas, '--region', region, '--exit-with-parent'];
   if (gatewayAz) gatewayArgs.push('--az', gatewayAz);
+  // The one gateway watches partition sizes and load, and splits partitions past the thresholds.
+  gatewayArgs.push('--split-bytes', option('split-bytes', String(DYNAMODB_SPLIT_POLICY.maxBytes)));
+  gatewayArgs.push('--split-writes-per-second', option('split-writes-per-second', String(DYNAMODB_SPLIT_POLICY.maxWritesPerSecond)));
+  gatewayArgs.push('--split-interval-ms', option('split-interval-ms', String(DYNAMODB_SPLIT_POLICY.intervalMs)));
   const gatewayEntry = 'packages/server/src/main.ts';
   const gateway = await start(gatewayEntry, gatewayArgs, /DynamoDB API on/, 'gateway');
   entries.push({ pid: gateway.pid as number, role: 'gateway', ...(gatewayAz ? { az: gatewayAz } : {}), ports: { http: gatewayPort, grpc: grpcPort }, command: [process.execPath, '--import', 'tsx', gatewayEntry, ...gatewayArgs] });

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { DynamoApi } from '@shoal/api';
 import { systemClock } from '@shoal/base';
 import { createHttpGateway, startGrpcGateway } from '@shoal/gateway';
+import type { SplitPolicy } from '@shoal/router';
 import { clusterBackend, remoteBackend, singleNodeBackend, type RemoteBackendOptions } from './storage-backends.js';
 
 export interface EmbeddedServerOptions {
@@ -25,6 +26,11 @@ export interface EmbeddedServerOptions {
   exitWithParent?: boolean;
   /** A gateway to a multi-process cluster instead: its layout file and its nodes' replica services. */
   remote?: RemoteBackendOptions;
+  /**
+   * When partitions split (size, load). The embedded cluster always watches them (default:
+   * DynamoDB's 10 GB, no load splits); a multi-process cluster's gateway only when given one.
+   */
+  split?: SplitPolicy;
 }
 
 export interface RunningServer {
@@ -55,7 +61,7 @@ export const DEFAULT_OPTIONS: EmbeddedServerOptions = {
  */
 export async function startEmbeddedServer(options: EmbeddedServerOptions): Promise<RunningServer> {
   const backend = options.remote
-    ? await remoteBackend(options.remote)
+    ? await remoteBackend({ ...options.remote, ...(options.split ? { split: options.split } : {}) })
     : options.nodes > 1
       ? await clusterBackend({ ...options, nodes: options.nodes, partitions: options.partitions })
       : await singleNodeBackend(options);

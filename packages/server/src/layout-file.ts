@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { layoutFromJson, layoutToJson, type ClusterLayout } from '@shoal/placement';
 
@@ -19,6 +19,12 @@ export function loadOrCreateLayout(dataDir: string, nodes: number, create: () =>
   const layout = existsSync(file) ? layoutFromJson(readFileSync(file, 'utf8')) : create();
   if (layout.nodes.length !== nodes) throw new Error(`${file} describes ${layout.nodes.length} nodes, not ${nodes}`);
   mkdirSync(dataDir, { recursive: true });
-  writeFileSync(file, layoutToJson(layout));
+  writeLayout(file, layout);
   return layout;
+}
+
+/** Replaces a layout file whole (written aside, then renamed over it), so a crash leaves the old or the new one. */
+export function writeLayout(file: string, layout: ClusterLayout): void {
+  writeFileSync(`${file}.new`, layoutToJson(layout));
+  renameSync(`${file}.new`, file);
 }

@@ -1,9 +1,10 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { addNode, applyMove, layoutFromJson, layoutToJson, removeNode, type PartitionMap, type ReplicaMove } from '@shoal/placement';
+import { readFileSync } from 'node:fs';
+import { addNode, applyMove, layoutFromJson, removeNode, type PartitionMap, type ReplicaMove } from '@shoal/placement';
 import { GrpcMembershipControl, GrpcReplicaDirectory } from '@shoal/replica-rpc';
 import { MetadataEngine, moveReplica, readMap, Router, writeMap } from '@shoal/router';
 import { METADATA_GROUP } from '@shoal/storage-node';
 import type { ClusterFile } from './cluster-file.js';
+import { writeLayout } from './layout-file.js';
 
 export interface RebalanceReport {
   moves: ReplicaMove[];
@@ -40,7 +41,7 @@ export async function rebalanceCluster(cluster: ClusterFile, change: 'add' | 're
       const next = applyMove(map, move);
       await moveReplica(control, router, partition, move.from, move.to, next);
       await writeMap(metadata, next);
-      writeFileSync(cluster.layout, layoutToJson({ ...layout, map: next }));
+      writeLayout(cluster.layout, { ...layout, map: next });
       map = next;
       log(`moved partition ${move.partition}: node ${move.from} -> node ${move.to} (map version ${next.version})`);
     }

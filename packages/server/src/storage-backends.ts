@@ -3,13 +3,27 @@ import { join } from 'node:path';
 import { tableHandleIn, tableHandleOf } from '@shoal/api';
 import { Catalog } from '@shoal/metadata';
 import { PartitionStore, type ItemStore } from '@shoal/partition';
-import { initialMap, layoutFromJson, metadataVotersOf, type ClusterLayout } from '@shoal/placement';
-import { GrpcReplicaDirectory } from '@shoal/replica-rpc';
-import { ClusterStore, followMap, MetadataEngine, readMap, Router, writeMap, type ClusterTables } from '@shoal/router';
+import { initialMap, layoutFromJson, metadataVotersOf, type ClusterLayout, type PartitionMap } from '@shoal/placement';
+import { GrpcMembershipControl, GrpcReplicaDirectory } from '@shoal/replica-rpc';
+import {
+  ClusterStore,
+  DYNAMODB_SPLIT_POLICY,
+  followMap,
+  MetadataEngine,
+  partitionKeyNames,
+  readMap,
+  recoverSplits,
+  Router,
+  SplitController,
+  writeMap,
+  type ClusterTables,
+  type SplitControl,
+  type SplitPolicy,
+} from '@shoal/router';
 import { GroupCommitWriter, MemoryEngine, type StorageEngine } from '@shoal/storage';
-import { METADATA_GROUP, startLocalCluster } from '@shoal/storage-node';
+import { LocalMembershipControl, METADATA_GROUP, startLocalCluster } from '@shoal/storage-node';
 import { openRocksDbEngine } from '@shoal/storage-rocksdb';
-import { LAYOUT_FILE, loadOrCreateLayout, zoneName } from './layout-file.js';
+import { LAYOUT_FILE, loadOrCreateLayout, writeLayout, zoneName } from './layout-file.js';
 
 /** The catalog and item storage the API runs on, however they are built. */
 export interface StorageBackend {
@@ -62,6 +76,7 @@ export async function singleNodeBackend(options: BackendOptions): Promise<Storag
 export interface ClusterBackendOptions extends BackendOptions {
   nodes: number;
   partitions: number;
+  split?: SplitPolicy;
 }
 
 /**
@@ -97,18 +112,39 @@ export async function clusterBackend(options: ClusterBackendOptions): Promise<St
   const router = cluster.router;
   catalog = await Catalog.open(new MetadataEngine(router, METADATA_GROUP, metadataVoters));
   const store = new ClusterStore(router);
+  const layoutFile = options.dataDir ? join(options.dataDir, LAYOUT_FILE) : undefined;
+  const splits = await startSplitting(router, {
+    membership: new LocalMembershipControl(cluster.nodes),
+    // Restarted nodes open the replicas of the map in the layout file.
+    publish: async (next) => {
+      if (layoutFile) writeLayout(layoutFile, { nodes: placements, metadataVoters, map: next });
+    },
+    partitionKeyOf: partitionKeyNames(tables),
+  }, catalog, options.split ?? DYNAMODB_SPLIT_POLICY);
   return {
     catalog,
     store,
     async close() {
+      await splits.stop();
       await store.indexesSettled();
       await cluster.close();
     },
   };
 }
 
+/** Finishes or undoes the splits a stop interrupted, then splits partitions past `policy`. */
+async function startSplitting(router: Router, control: SplitControl, catalog: Catalog, policy: SplitPolicy): Promise<SplitController> {
+  for (const line of await recoverSplits(router, control.partitionKeyOf)) console.log(`shoal: ${line}`);
+  const tableNumbers = async () => catalog.names().map((name) => catalog.get(name)!.tableNumber);
+  const controller = new SplitController(router, control, tableNumbers, policy, (line) => console.log(`shoal: ${line}`));
+  controller.start();
+  return controller;
+}
+
 export interface RemoteBackendOptions {
   layoutFile: string;
+  /** This gateway splits partitions past this policy (one gateway per cluster should). */
+  split?: SplitPolicy;
   /** Each storage node's replica service address. */
   replicas: Map<number, string>;
   /** The gateway's AZ: eventually consistent reads go to the replica there. */
@@ -122,21 +158,32 @@ export interface RemoteBackendOptions {
 export async function remoteBackend(options: RemoteBackendOptions): Promise<StorageBackend> {
   const layout = layoutFromJson(readFileSync(options.layoutFile, 'utf8'));
   const directory = new GrpcReplicaDirectory(options.replicas);
+  let metadata: MetadataEngine | undefined;
   const router = new Router(layout.map, directory, {
     ...(options.az ? { localAz: options.az } : {}),
     nodeAzs: new Map(layout.nodes.map((node) => [node.id, node.az])),
+    refreshMap: () => (metadata ? readMap(metadata) : Promise.resolve(undefined)),
   });
-  const metadata = new MetadataEngine(router, METADATA_GROUP, layout.metadataVoters);
+  metadata = new MetadataEngine(router, METADATA_GROUP, layout.metadataVoters);
   const catalog = await Catalog.open(metadata);
-  // The metadata group keeps the partition map: seeded from the layout, then followed as replicas move.
+  // The metadata group keeps the partition map: seeded from the layout, then followed as replicas move and partitions split.
   const stored = await readMap(metadata);
   if (stored) router.setMap(stored);
   else await writeMap(metadata, layout.map);
   const stopFollowing = followMap(router, metadata, MAP_POLL_MS);
+  const publish = async (next: PartitionMap) => {
+    await writeMap(metadata, next);
+    writeLayout(options.layoutFile, { ...layoutFromJson(readFileSync(options.layoutFile, 'utf8')), map: next });
+  };
+  const tables: Pick<ClusterTables, 'resolveTable'> = { resolveTable: (tableNumber) => tableHandleIn(catalog, tableNumber) };
+  const splits = options.split
+    ? await startSplitting(router, { membership: new GrpcMembershipControl(directory), publish, partitionKeyOf: partitionKeyNames(tables) }, catalog, options.split)
+    : undefined;
   return {
     catalog,
     store: new ClusterStore(router),
     async close() {
+      await splits?.stop();
       stopFollowing();
       directory.close();
     },

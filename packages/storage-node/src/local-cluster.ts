@@ -1,7 +1,7 @@
 import type { Random } from '@shoal/base';
 import type { PartitionMap, StorageNode as Placement } from '@shoal/placement';
 import { InMemoryNetwork } from '@shoal/raft-host';
-import { leaderSetup, LocalReplica, Router, type ClusterTables, type ReplicaDirectory } from '@shoal/router';
+import { leaderSetup, LocalReplica, partitionKeyNames, Router, type ClusterTables, type ReplicaDirectory } from '@shoal/router';
 import type { StorageEngine } from '@shoal/storage';
 import { StorageNode } from './storage-node.js';
 
@@ -43,7 +43,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       transport: network.transport(placement.id),
       map: options.map,
       metadataVoters: options.metadataVoters,
-      leadership: { setup: leaderSetup(options.tables), ...(options.itemCollectionBytesMax !== undefined ? { itemCollectionBytesMax: options.itemCollectionBytesMax } : {}) },
+      leadership: { setup: leaderSetup(options.tables), partitionKeyOf: partitionKeyNames(options.tables), ...(options.itemCollectionBytesMax !== undefined ? { itemCollectionBytesMax: options.itemCollectionBytesMax } : {}) },
       ...(options.tickMs !== undefined ? { tickMs: options.tickMs } : {}),
       ...(options.random ? { random: options.random(placement.id) } : {}),
     });

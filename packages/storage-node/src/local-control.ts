@@ -13,7 +13,7 @@ export class LocalMembershipControl implements MembershipControl {
   }
 
   async openReplica(node: number, group: number, founders: Membership): Promise<void> {
-    await this.node(node).openReplica(group, founders);
+    await this.node(node).joinGroup(group, founders);
   }
 
   async dropReplica(node: number, group: number): Promise<void> {

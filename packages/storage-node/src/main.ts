@@ -4,7 +4,7 @@ import { layoutFromJson } from '@shoal/placement';
 import type { ConfigChange, Membership } from '@shoal/raft';
 import { GrpcTransport } from '@shoal/raft-host';
 import { ReplicaServer } from '@shoal/replica-rpc';
-import { leaderSetup } from '@shoal/router';
+import { leaderSetup, partitionKeyNames } from '@shoal/router';
 import { openRocksDbEngine } from '@shoal/storage-rocksdb';
 import { NodeCatalog } from './node-catalog.js';
 import { METADATA_GROUP, StorageNode } from './storage-node.js';
@@ -49,6 +49,7 @@ const node = await StorageNode.start({
         tables: () => (catalog as NodeCatalog).tables(),
         resolveTable: (tableNumber) => (catalog as NodeCatalog).resolveTable(tableNumber),
       })(store),
+    partitionKeyOf: partitionKeyNames({ resolveTable: (tableNumber) => catalog?.resolveTable(tableNumber) }),
     ...(collectionLimit ? { itemCollectionBytesMax: Number(collectionLimit) } : {}),
   },
 });
@@ -63,7 +64,7 @@ const server = await ReplicaServer.start(
       const given = args as { founders?: Membership; change?: ConfigChange; to?: number } | null;
       switch (operation) {
         case 'openReplica':
-          if (!node.replica(group)) await node.openReplica(group, given!.founders!);
+          await node.joinGroup(group, given!.founders!);
           return null;
         case 'dropReplica':
           await node.dropReplica(group);

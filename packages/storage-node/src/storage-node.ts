@@ -1,7 +1,7 @@
 import type { Random } from '@shoal/base';
-import { PartitionLeadership, ReplicatedKeyspace, type LeadershipOptions } from '@shoal/partition-replica';
+import { keyspaceOf, PartitionLeadership, ReplicatedKeyspace, type LeadershipOptions } from '@shoal/partition-replica';
 import type { PartitionMap } from '@shoal/placement';
-import { deleteRange, RaftHost, type Transport } from '@shoal/raft-host';
+import { deleteRange, groupRange, RaftHost, type Transport } from '@shoal/raft-host';
 import type { ConfigChange, Membership } from '@shoal/raft';
 import type { StorageEngine } from '@shoal/storage';
 
@@ -68,7 +68,18 @@ export class StorageNode {
     const machine = await ReplicatedKeyspace.open(this.engine, group);
     await this.host.addGroup(group, founders, machine);
     this.machines.set(group, machine);
-    this.replicas.set(group, new PartitionLeadership(this.host, group, machine.keyspace, group === METADATA_GROUP ? {} : this.leadership));
+    this.replicas.set(group, new PartitionLeadership(this.host, group, machine, group === METADATA_GROUP ? {} : this.leadership));
+  }
+
+  /**
+   * Opens a replica this node is to join (a move or a split), deleting whatever an earlier
+   * replica of the group left here (a split undone after a restart reuses its child's id).
+   */
+  async joinGroup(group: number, founders: Membership): Promise<void> {
+    if (this.machines.has(group)) return;
+    await deleteRange(this.engine, groupRange(group));
+    await deleteRange(this.engine, keyspaceOf(this.engine, group).outerRange());
+    await this.openReplica(group, founders);
   }
 
   /** Drops this node's replica of `group` (once the group has removed it): its log and its data. */

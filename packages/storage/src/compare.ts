@@ -17,3 +17,20 @@ export function inRange(key: Bytes, range: KeyRange): boolean {
   if (range.lte && compareBytes(key, range.lte) > 0) return false;
   return true;
 }
+
+/**
+ * The rest of `range` after `last`, the last key read from it (before it, for a reverse range),
+ * `read` entries having been read: how a scan resumes where it stopped.
+ */
+export function rangeAfter(range: KeyRange, last: Bytes, read = 0): KeyRange {
+  const rest: KeyRange = { ...range };
+  if (range.reverse) {
+    delete rest.lte;
+    rest.lt = last;
+  } else {
+    delete rest.gte;
+    rest.gt = last;
+  }
+  if (range.limit !== undefined) rest.limit = Math.max(0, range.limit - read);
+  return rest;
+}

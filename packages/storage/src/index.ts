@@ -1,5 +1,5 @@
 export { canReadSync, type Bytes, type WriteOp, type KeyRange, type WriteOptions, type StorageEngine, type SyncReadableEngine } from './engine.js';
-export { compareBytes, inRange } from './compare.js';
+export { compareBytes, inRange, rangeAfter } from './compare.js';
 export { MemoryEngine } from './memory-engine.js';
 export { GroupCommitWriter, GroupCommitQueueFull, GROUP_COMMIT_OPS_MAX, GROUP_COMMIT_QUEUE_OPS_MAX, type GroupCommitOptions } from './group-commit.js';
 export { PrefixedEngine, prefixEnd } from './prefixed-engine.js';
