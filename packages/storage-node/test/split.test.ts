@@ -4,7 +4,7 @@ import type { Item } from '@shoal/model';
 import { indexCollectionPrefix, indexKeyRange, itemCollectionPrefix, prefixEnd, tableKeyRange, type IndexHandle, type TableHandle } from '@shoal/partition';
 import { itemKeyToken, ownerToken } from '@shoal/partition-replica';
 import { checkMap, initialMap, type StorageNode as Placement } from '@shoal/placement';
-import { ClusterStore, partitionKeyNames, splitPoint, SplitController, type Router } from '@shoal/router';
+import { ClusterStore, partitionKeyNames, splitPoint, SplitController, type Router, type SplitPolicy } from '@shoal/router';
 import { compareBytes, MemoryEngine, rangeAfter, type KeyRange } from '@shoal/storage';
 import { waitFor } from '@shoal/testkit';
 import { LocalMembershipControl, startLocalCluster, type StorageNode } from '../src/index.js';
@@ -37,7 +37,7 @@ afterEach(async () => {
   close = undefined;
 });
 
-async function startCluster(): Promise<{ router: Router; store: ClusterStore; controller: SplitController }> {
+async function startCluster(policy: SplitPolicy): Promise<{ router: Router; store: ClusterStore; controller: SplitController }> {
   const cluster = await startLocalCluster({
     region: 'test',
     placements: PLACEMENTS,
@@ -50,7 +50,7 @@ async function startCluster(): Promise<{ router: Router; store: ClusterStore; co
   });
   nodes = cluster.nodes;
   const control = { membership: new LocalMembershipControl(nodes), publish: async () => {}, partitionKeyOf: partitionKeyNames(tables) };
-  const controller = new SplitController(cluster.router, control, async () => [1], { maxBytes: SPLIT_BYTES, maxWritesPerSecond: 0, intervalMs: 50 }, (line) => console.log(line));
+  const controller = new SplitController(cluster.router, control, async () => [1], policy, (line) => console.log(line));
   close = async () => {
     await controller.stop();
     await cluster.close();
@@ -91,7 +91,7 @@ describe('splitting partitions', () => {
   });
 
   it('splits by size under load: Query and index reads keep working in key order, nothing is lost or duplicated', async () => {
-    const { router, store, controller } = await startCluster();
+    const { router, store, controller } = await startCluster({ maxBytes: SPLIT_BYTES, maxWritesPerSecond: 0, intervalMs: 50 });
     const attempted = new Set<string>();
     const acknowledged = new Map<string, Set<string>>();
     let acknowledgedCount = 0;
@@ -193,5 +193,29 @@ describe('splitting partitions', () => {
       }
       expect(new Set(counts).size).toBe(1);
     }
+  }, 90_000);
+
+  it('splits a partition that takes more writes a second than the policy allows', async () => {
+    const { router, store, controller } = await startCluster({ maxBytes: 0, maxWritesPerSecond: 100, intervalMs: 250 });
+    const acknowledged: string[] = [];
+    let stop = false;
+    const writer = async (w: number) => {
+      for (let n = 0; !stop; n++) {
+        const item: Item = { id: { S: `w${w}-${n % 50}` }, n: { N: String(n) }, g: { S: 'g' } };
+        const outcome = await store.execute(table, { id: item.id!, n: item.n! }, { kind: 'put', item, returnValues: 'NONE', returnItemOnConditionFailure: false });
+        expect(outcome.status).toBe('applied');
+        acknowledged.push(idOf(item));
+      }
+    };
+    const writers = Array.from({ length: 4 }, (_, w) => writer(w));
+    controller.start();
+    await waitFor(() => router.map.partitions.length >= 2, 'a split by load', 60_000);
+    stop = true;
+    await Promise.all(writers);
+    await controller.stop();
+    const stored = new Set<string>();
+    for await (const [, item] of store.scan(tableKeyRange(1))) stored.add(idOf(item));
+    expect(acknowledged.filter((id) => !stored.has(id))).toEqual([]);
+    expect(stored.size).toBe(acknowledged.length);
   }, 90_000);
 });
