@@ -329,6 +329,9 @@ export class RaftNode {
     this.role = 'leader';
     this.leader = this.id;
     for (const peer of this.peers()) this.progress.set(peer, new Progress(this.log.lastIndex() + 1));
+    // A change pending under an earlier leadership may have been cut from the log since; any
+    // entry still here commits with this term's first one, before a new change is accepted.
+    this.pendingConfigIndex = this.log.lastIndex();
     if (!this.unsafeCommitPreviousTerm) this.appendEntry({ type: 'normal', data: null });
   }
 

@@ -29,13 +29,26 @@ export class KvStateMachine {
     return this.values.get(key);
   }
 
+  delete(key: string): void {
+    this.values.delete(key);
+  }
+
+  /** Every key and value, in insertion order (a split copies or drops a range of them). */
+  entries(): [string, string][] {
+    return [...this.values];
+  }
+
   snapshot(): Uint8Array {
-    return new TextEncoder().encode(JSON.stringify([...this.values]));
+    return new TextEncoder().encode(JSON.stringify(this.entries()));
   }
 
   static restore(data: Uint8Array): KvStateMachine {
+    return KvStateMachine.of(JSON.parse(new TextDecoder().decode(data)) as [string, string][]);
+  }
+
+  static of(entries: [string, string][]): KvStateMachine {
     const machine = new KvStateMachine();
-    machine.values = new Map(JSON.parse(new TextDecoder().decode(data)) as [string, string][]);
+    machine.values = new Map(entries);
     return machine;
   }
 }

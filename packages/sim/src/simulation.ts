@@ -1,7 +1,10 @@
 import { AssertionError, SeededRandom } from '@shoal/base';
-import { checkOperations, kvModel, renderHistory, type KvInput, type KvOutput, type Operation } from '@shoal/linearizability';
-import { NotLeaderError, ProposalDroppedError, RaftNode, type Entry, type HardState, type Message, type NodeId, type Ready, type Snapshot } from '@shoal/raft';
+import type { KvInput } from '@shoal/linearizability';
+import { NotLeaderError, ProposalDroppedError, type Entry, type Message, type NodeId } from '@shoal/raft';
 import { KvStateMachine, type KvCommand } from './kv-state-machine.js';
+import { ClientHistory, groupLiveness, StateMachineSafety, type CheckedHistory } from './sim-checks.js';
+import { bootReplica, driveReplica, finishSync, splitVote, type Disk, type SimReplica } from './sim-replica.js';
+import { SimWorld } from './sim-world.js';
 
 /**
  * One seeded run: three Raft nodes on a simulated clock and network, clients issuing a key-value
@@ -21,40 +24,19 @@ export interface SimulationOptions {
   membershipChanges?: boolean;
 }
 
-export interface SimulationResult {
+/** The checks' outcome (operations checked, violation, verdict, detail) and what the run did. */
+export interface SimulationResult extends CheckedHistory {
   seed: number;
-  operations: number;
   /** Membership changes the leaders accepted (each also committed unless a fault intervened). */
   membershipChanges: number;
-  violation: boolean;
-  verdict: 'ok' | 'illegal' | 'unknown';
-  detail?: string;
 }
 
 const CLIENTS = 12;
 const KEYS = ['x', 'y'];
-/** Steps per Raft tick on a node without skew; skew stays within the lease's drift allowance. */
-const STEPS_PER_TICK = 10;
 const QUIET_STEPS = 3000;
 const CLIENT_TIMEOUT_STEPS = 1500;
-const COMPACT_EVERY_ENTRIES = 40;
 
-interface Disk {
-  hardState?: HardState;
-  entries: Entry[];
-  snapshot?: Snapshot;
-}
-
-interface SimNode {
-  raft: RaftNode;
-  machine: KvStateMachine;
-  applied: number;
-  /** A ready being synced: it completes at `doneAt` unless the node crashes first. */
-  syncing?: { ready: Ready; doneAt: number };
-  ticksPerStep: number;
-  nextTickAt: number;
-  lastCompacted: number;
-}
+type SimNode = SimReplica<KvStateMachine>;
 
 interface PendingWrite {
   client: number;
@@ -90,185 +72,75 @@ export function runSimulation(seed: number, options: SimulationOptions): Simulat
   const storms = new SeededRandom(seed * 104729 + 5);
   const disks = new Map<NodeId, Disk>(NODES.map((id) => [id, { entries: [] }]));
   const nodes = new Map<NodeId, SimNode>();
-  const down = new Map<NodeId, number>(); // node -> restart step
-  const network: { at: number; message: Message }[] = [];
-  const blocked = new Set<string>();
-  const history: Operation<KvInput, KvOutput>[] = [];
+  const history = new ClientHistory();
+  const safety = new StateMachineSafety();
   const pendingWrites: PendingWrite[] = [];
   const pendingReads: PendingRead[] = [];
   const busy = new Set<number>();
   const leaderGuess = new Map<number, NodeId>();
-  let dropRate = 0.02;
-  let slowDisk: NodeId | undefined;
   let nextOp = 1;
-  let now = 0;
-  let faultsOn = true;
-  const appliedTerms = new Map<number, number>();
   let membershipOps = 0;
   let invariantViolation: string | undefined;
-  /** The first output each write op produced when applied, and the op of each write call. */
-  const appliedOutputs = new Map<number, KvOutput>();
-  const writeOps = new Map<number, number>();
 
-  const boot = (id: NodeId): SimNode => {
-    const disk = disks.get(id) as Disk;
-    const hardState = disk.hardState && options.variant === 'forgetVote' ? { ...disk.hardState, vote: 0 } : disk.hardState;
-    const raft = new RaftNode({
-      id,
-      membership: { voters: INITIAL_VOTERS, learners: [] },
-      electionTick: 10,
-      heartbeatTick: 2,
-      random: new SeededRandom(seed * 31 + id + now),
-      maxInflight: 8,
-      preVote,
-      checkQuorum,
-      // Small, varied batches make partial acknowledgements (and so the commit rule) matter.
-      maxEntriesPerMessage: 1 + random.int(4),
-      ...(hardState ? { hardState } : {}),
-      entries: disk.entries,
-      ...(disk.snapshot ? { snapshot: disk.snapshot.meta, snapshotData: disk.snapshot.data, applied: disk.snapshot.meta.index } : {}),
-      ...(options.variant === 'commitPreviousTerm' ? { unsafeCommitPreviousTermForTesting: true } : {}),
-    });
-    const machine = disk.snapshot ? KvStateMachine.restore(disk.snapshot.data) : new KvStateMachine();
-    const skew = 1 + (random.next() - 0.5) * 0.2; // ±10%: inside the lease's drift allowance
-    return { raft, machine, applied: disk.snapshot?.meta.index ?? 0, ticksPerStep: STEPS_PER_TICK * skew, nextTickAt: now + random.int(STEPS_PER_TICK), lastCompacted: disk.snapshot?.meta.index ?? 0 };
-  };
-  for (const id of NODES) nodes.set(id, boot(id));
-
-  const send = (message: Message) => {
-    if (blocked.has(`${message.from}-${message.to}`) || random.chance(dropRate)) return;
-    network.push({ at: now + 1 + random.int(20), message });
-    if (random.chance(0.02)) network.push({ at: now + 1 + random.int(40), message });
-  };
-
-  const finishSync = (id: NodeId, node: SimNode) => {
-    const ready = (node.syncing as { ready: Ready }).ready;
-    node.syncing = undefined;
-    const disk = disks.get(id) as Disk;
-    if (ready.snapshot) {
-      disk.snapshot = ready.snapshot;
-      disk.entries = [];
-      node.machine = KvStateMachine.restore(ready.snapshot.data);
-      node.applied = ready.snapshot.meta.index;
-    }
-    if (ready.entries.length > 0) {
-      const first = (ready.entries[0] as Entry).index;
-      disk.entries = disk.entries.filter((entry) => entry.index < first).concat(ready.entries);
-    }
-    if (ready.hardState) disk.hardState = ready.hardState;
-    // Buggify: a leader sometimes dies after syncing new entries but before sending them, leaving
-    // entries of a newer term on one node alone (the Raft paper's Figure 8 setting).
-    if (ready.entries.length > 0 && node.raft.role === 'leader' && faultsOn && down.size < Math.floor((NODES.length - 1) / 2) && random.chance(0.05)) {
-      crash(id, now + 100 + random.int(400));
-      return;
-    }
-    // Committed entries are applied (and clients answered) before the messages go out.
-    for (const entry of ready.committedEntries) applyEntry(id, node, entry);
-    // Buggify: a leader sometimes crashes right after it commits and answers its clients, before
-    // the rest of its pipeline is sent: the window in which a wrongly committed entry gets lost.
-    if (ready.committedEntries.length > 0 && node.raft.role === 'leader' && faultsOn && down.size < Math.floor((NODES.length - 1) / 2) && random.chance(0.1)) {
-      crash(id, now + 20 + random.int(200));
-      return;
-    }
-    for (const message of ready.messages) send(message);
-    // Buggify: a node that just granted a vote sometimes crashes at once and comes back soon,
-    // which is when a node that forgets its vote would vote twice in one term.
-    const votedNow = ready.messages.some((message) => message.type === 'voteResponse' && !message.reject);
-    if (votedNow && faultsOn && !down.has(id) && random.chance(0.3)) {
-      node.raft.advance(ready);
-      crash(id, now + 5 + random.int(40));
-      return;
-    }
-    for (const state of ready.readStates) {
-      const read = pendingReads.find((candidate) => candidate.node === id && candidate.requestId === state.requestId);
-      if (read) read.readIndex = state.index;
-    }
-    node.raft.advance(ready);
-    if (node.applied - node.lastCompacted >= COMPACT_EVERY_ENTRIES) {
-      node.raft.compact(node.applied, node.machine.snapshot());
-      disk.snapshot = { meta: { index: node.applied, term: node.raft.log.snapshotTerm, membership: node.raft.membership }, data: node.machine.snapshot() };
-      disk.entries = disk.entries.filter((entry) => entry.index > node.applied);
-      node.lastCompacted = node.applied;
-    }
-  };
-
-  const applyEntry = (id: NodeId, node: SimNode, entry: Entry) => {
-    if (entry.index <= node.applied) return;
-    node.applied = entry.index;
-    // State machine safety (Raft paper, Figure 3): every node applies the same entry at an index.
-    const first = appliedTerms.get(entry.index);
-    if (first === undefined) appliedTerms.set(entry.index, entry.term);
-    else if (first !== entry.term && !invariantViolation) {
-      invariantViolation = `state machine safety: node ${id} applied index ${entry.index} from term ${entry.term}, another node applied it from term ${first}`;
-    }
-    if (entry.type !== 'normal' || !entry.data) return;
-    const command = JSON.parse(new TextDecoder().decode(entry.data)) as KvCommand;
-    const output = node.machine.apply(command.input);
-    if (!appliedOutputs.has(command.op)) appliedOutputs.set(command.op, output);
-    const pending = pendingWrites.findIndex((write) => write.node === id && write.index === entry.index);
-    if (pending === -1) return;
-    const write = pendingWrites[pending] as PendingWrite;
-    pendingWrites.splice(pending, 1);
-    busy.delete(write.client);
-    if (write.op === command.op) {
-      const operation = history[write.history] as Operation<KvInput, KvOutput>;
-      operation.return = now;
-      operation.output = output;
-    } else {
-      // Another entry took the index: ours was overwritten and never took effect.
-      history[write.history] = { ...(history[write.history] as Operation<KvInput, KvOutput>), clientId: -1 };
-    }
-  };
-
-  const crash = (id: NodeId, restartAt: number) => {
-    const node = nodes.get(id) as SimNode;
-    node.syncing = undefined; // unsynced writes are lost
-    down.set(id, restartAt);
+  /** A crash loses the node's unsynced writes, and its clients stop waiting on it. */
+  const crashed = (id: NodeId) => {
+    (nodes.get(id) as SimNode).syncing = undefined;
     for (const write of pendingWrites.filter((candidate) => candidate.node === id)) busy.delete(write.client);
     pendingWrites.splice(0, pendingWrites.length, ...pendingWrites.filter((candidate) => candidate.node !== id));
     for (const read of pendingReads.filter((candidate) => candidate.node === id)) busy.delete(read.client);
     pendingReads.splice(0, pendingReads.length, ...pendingReads.filter((candidate) => candidate.node !== id));
   };
+  const world = new SimWorld<Message>(random, NODES, Math.floor((NODES.length - 1) / 2), crashed);
 
-  const injectFault = () => {
-    const roll = random.int(10);
-    // Like Jepsen's nemeses, faults favour the current leader, where they do the most damage.
-    const leaders = NODES.filter((id) => !down.has(id) && (nodes.get(id) as SimNode).raft.role === 'leader');
-    const target = (leaders.length > 0 && random.chance(0.5) ? leaders[random.int(leaders.length)] : NODES[random.int(NODES.length)]) as NodeId;
-    if (roll < 3) {
-      blocked.clear();
-      for (const other of NODES) {
-        if (other === target) continue;
-        blocked.add(`${target}-${other}`);
-        if (roll !== 2) blocked.add(`${other}-${target}`); // roll 2: one-way partition
-      }
-    } else if (roll < 5) {
-      blocked.clear();
-    } else if (roll < 7 && down.size < Math.floor((NODES.length - 1) / 2)) {
-      crash(target, now + 50 + random.int(400));
-    } else if (roll < 8) {
-      dropRate = random.chance(0.5) ? 0.2 : 0.02;
-    } else {
-      slowDisk = random.chance(0.5) ? target : undefined;
-    }
+  const boot = (id: NodeId): SimNode =>
+    bootReplica({
+      id,
+      disk: disks.get(id) as Disk,
+      membership: { voters: INITIAL_VOTERS, learners: [] },
+      now: world.now,
+      raftSeed: seed * 31 + id + world.now,
+      random,
+      preVote,
+      checkQuorum,
+      forgetVote: options.variant === 'forgetVote',
+      commitPreviousTerm: options.variant === 'commitPreviousTerm',
+      restore: (data) => KvStateMachine.restore(data),
+      empty: () => new KvStateMachine(),
+    });
+  for (const id of NODES) nodes.set(id, boot(id));
+
+  const applyEntry = (id: NodeId, node: SimNode, entry: Entry) => {
+    safety.applied(id, entry.index, entry.term);
+    if (entry.type !== 'normal' || !entry.data) return;
+    const command = JSON.parse(new TextDecoder().decode(entry.data)) as KvCommand;
+    const output = node.machine.apply(command.input);
+    history.applied(command.op, output);
+    const pending = pendingWrites.findIndex((write) => write.node === id && write.index === entry.index);
+    if (pending === -1) return;
+    const write = pendingWrites[pending] as PendingWrite;
+    pendingWrites.splice(pending, 1);
+    busy.delete(write.client);
+    // Another entry took the index: ours was overwritten and never took effect.
+    if (write.op === command.op) history.complete(write.history, output, world.now);
+    else history.discard(write.history);
   };
 
-  // Buggify: two nodes time out at the same moment, so that candidates compete in one term (split
-  // votes), which is when a node that votes twice in a term lets two leaders be elected.
-  const splitVote = () => {
-    const live = NODES.filter((id) => !down.has(id));
-    if (live.length < 2) return;
-    const first = live[storms.int(live.length)] as NodeId;
-    const others = live.filter((id) => id !== first);
-    const second = others[storms.int(others.length)] as NodeId;
-    for (const id of [first, second]) {
-      const raft = (nodes.get(id) as SimNode).raft;
-      for (let i = 0; i < 30 && raft.role !== 'candidate' && raft.role !== 'preCandidate'; i++) raft.tick();
-    }
-  };
+  const finish = (id: NodeId, node: SimNode) =>
+    finishSync(node, disks.get(id) as Disk, {
+      restore: (data) => KvStateMachine.restore(data),
+      apply: (entry) => applyEntry(id, node, entry),
+      send: (message) => world.send(message.from, message.to, message),
+      readState: (state) => {
+        const read = pendingReads.find((candidate) => candidate.node === id && candidate.requestId === state.requestId);
+        if (read) read.readIndex = state.index;
+      },
+      buggify: (moment) => world.buggify(id, moment),
+    });
+
+  const liveLeaders = () => NODES.filter((id) => !world.down.has(id) && (nodes.get(id) as SimNode).raft.role === 'leader');
 
   const changeMembership = () => {
-    const leaderId = NODES.find((id) => !down.has(id) && (nodes.get(id) as SimNode).raft.role === 'leader');
+    const leaderId = liveLeaders()[0];
     if (leaderId === undefined) return;
     const raft = (nodes.get(leaderId) as SimNode).raft;
     const { voters, learners } = raft.membership;
@@ -289,11 +161,12 @@ export function runSimulation(seed: number, options: SimulationOptions): Simulat
   };
 
   const issueClientOps = () => {
+    const now = world.now;
     for (let client = 1; client <= CLIENTS; client++) {
       if (busy.has(client) || !random.chance(0.05)) continue;
       const id = leaderGuess.get(client) ?? (NODES[random.int(NODES.length)] as NodeId);
       const node = nodes.get(id) as SimNode;
-      if (down.has(id)) {
+      if (world.down.has(id)) {
         leaderGuess.delete(client);
         continue;
       }
@@ -303,7 +176,7 @@ export function runSimulation(seed: number, options: SimulationOptions): Simulat
         if (kind < 4) {
           if (options.variant === 'readWithoutReadIndex') {
             if (node.raft.role !== 'leader') throw new NotLeaderError(node.raft.leader);
-            history.push({ clientId: client, input: { op: 'get', key }, call: now, return: now, output: { value: node.machine.read(key) } });
+            history.read(client, key, now, now, node.machine.read(key));
             continue;
           }
           const requestId = nextOp++;
@@ -320,9 +193,7 @@ export function runSimulation(seed: number, options: SimulationOptions): Simulat
           const value = `v${op}`;
           const input: KvInput = kind < 8 ? { op: 'put', key, value } : { op: 'cas', key, expected: random.chance(0.5) ? undefined : `v${random.int(op)}`, value };
           const index = node.raft.propose(new TextEncoder().encode(JSON.stringify({ client, op, input } satisfies KvCommand)));
-          history.push({ clientId: client, input, call: now, return: Infinity });
-          writeOps.set(history.length - 1, op);
-          pendingWrites.push({ client, op, node: id, index, history: history.length - 1, deadline: now + CLIENT_TIMEOUT_STEPS });
+          pendingWrites.push({ client, op, node: id, index, history: history.callWrite(client, op, input, now), deadline: now + CLIENT_TIMEOUT_STEPS });
           busy.add(client);
         }
       } catch (error) {
@@ -334,43 +205,14 @@ export function runSimulation(seed: number, options: SimulationOptions): Simulat
     }
   };
 
-  const step = (withFaults: boolean) => {
-    now++;
-    for (const [id, restartAt] of down) {
-      if (now >= restartAt) {
-        down.delete(id);
-        nodes.set(id, boot(id));
-      }
-    }
-    if (withFaults && random.chance(1 / 100)) injectFault();
-    if (withFaults && membershipChanges && changes.chance(1 / 250)) changeMembership();
-    if (withFaults && storms.chance(1 / 400)) splitVote();
-    // Deliver due messages in a seeded order (reordering comes from the random delays).
-    for (let i = network.length - 1; i >= 0; i--) {
-      const pending = network[i] as { at: number; message: Message };
-      if (pending.at > now) continue;
-      network.splice(i, 1);
-      if (down.has(pending.message.to)) continue;
-      (nodes.get(pending.message.to) as SimNode).raft.step(structuredClone(pending.message));
-    }
-    for (const [id, node] of nodes) {
-      if (down.has(id)) continue;
-      while (now >= node.nextTickAt) {
-        node.raft.tick();
-        node.nextTickAt += node.ticksPerStep;
-      }
-      if (node.syncing && now >= node.syncing.doneAt) finishSync(id, node);
-      if (!node.syncing && node.raft.hasReady()) {
-        const latency = 1 + random.int(slowDisk === id ? 40 : 4);
-        node.syncing = { ready: node.raft.ready(), doneAt: now + latency };
-      }
-    }
-    // Reads complete once their node has applied up to the read index.
+  /** Reads complete once their node has applied up to the read index; requests time out. */
+  const answerClients = () => {
+    const now = world.now;
     for (let i = pendingReads.length - 1; i >= 0; i--) {
       const read = pendingReads[i] as PendingRead;
       const node = nodes.get(read.node) as SimNode;
       if (read.readIndex !== undefined && node.applied >= read.readIndex) {
-        history.push({ clientId: read.client, input: { op: 'get', key: read.key }, call: read.call, return: now, output: { value: node.machine.read(read.key) } });
+        history.read(read.client, read.key, read.call, now, node.machine.read(read.key));
         pendingReads.splice(i, 1);
         busy.delete(read.client);
       } else if (now > read.deadline) {
@@ -385,58 +227,32 @@ export function runSimulation(seed: number, options: SimulationOptions): Simulat
         busy.delete(write.client);
       }
     }
+  };
+
+  const step = (withFaults: boolean) => {
+    world.now++;
+    for (const id of world.restarts()) nodes.set(id, boot(id));
+    if (withFaults && random.chance(1 / 100)) world.injectFault(liveLeaders());
+    if (withFaults && membershipChanges && changes.chance(1 / 250)) changeMembership();
+    if (withFaults && storms.chance(1 / 400)) splitVote(storms, NODES.filter((id) => !world.down.has(id)).map((id) => (nodes.get(id) as SimNode).raft));
+    world.deliver((to, message) => (nodes.get(to) as SimNode).raft.step(structuredClone(message)));
+    for (const [id, node] of nodes) {
+      if (!world.down.has(id)) driveReplica(node, world.now, () => world.diskLatency(id), () => finish(id, node));
+    }
+    answerClients();
     if (withFaults) issueClientOps();
   };
 
   try {
     for (let i = 0; i < options.steps; i++) step(true);
-    faultsOn = false;
-    blocked.clear();
-    dropRate = 0;
-    slowDisk = undefined;
-    for (const id of [...down.keys()]) down.set(id, now + 1);
+    world.calm();
     for (let i = 0; i < QUIET_STEPS; i++) step(false);
   } catch (error) {
     // A Raft invariant assertion (say, a follower holding a committed entry the leader lacks)
     // is the simulator catching a bug, like a failed linearizability check.
     if (!(error instanceof AssertionError)) throw error;
-    invariantViolation ??= `invariant broken at step ${now}: ${error.message}`;
+    invariantViolation = `invariant broken at step ${world.now}: ${error.message}`;
   }
-
-  // A write whose client never heard back either took effect (it is in the applied log: its
-  // output is known, its return time stays unknown) or never did (it is dropped). Knowing this,
-  // as only a simulator can, keeps the checker's search small without hiding any violation.
-  // Liveness: after the quiet phase (every node up, no faults) one leader has replicated and
-  // applied its whole log everywhere. A leader that stops replicating to a recovered follower
-  // (say, with a pipeline full of lost messages) fails here.
-  if (invariantViolation === undefined) {
-    const live = [...nodes.values()];
-    const leaders = live.filter((node) => node.raft.role === 'leader');
-    const leader = leaders[0];
-    if (leaders.length !== 1 || !leader) invariantViolation = `liveness: ${leaders.length} leaders after the quiet phase`;
-    else {
-      const { voters, learners } = leader.raft.membership;
-      const members = live.filter((node) => voters.includes(node.raft.id) || learners.includes(node.raft.id));
-      const behind = members.filter((node) => node.applied < leader.raft.log.committed || node.raft.log.committed < leader.raft.log.committed);
-      if (behind.length > 0) invariantViolation = `liveness: nodes ${behind.map((node) => node.raft.id).join(', ')} stuck behind the leader's commit ${leader.raft.log.committed}`;
-    }
-  }
-
-  const recorded = history.flatMap((operation, index) => {
-    if (operation.clientId === -1) return [];
-    if (operation.return !== Infinity) return [operation];
-    const output = appliedOutputs.get(writeOps.get(index) as number);
-    return output === undefined ? [] : [{ ...operation, output }];
-  });
-  const check = checkOperations(kvModel, recorded, { stepsMax: 2_000_000 });
-  return {
-    seed,
-    operations: recorded.length,
-    membershipChanges: membershipOps,
-    violation: check.result === 'illegal' || invariantViolation !== undefined,
-    verdict: check.result,
-    ...(check.result === 'illegal' ? { detail: renderHistory(kvModel, check.partition) } : {}),
-    ...(check.result === 'unknown' ? { detail: check.reason } : {}),
-    ...(invariantViolation !== undefined ? { detail: invariantViolation } : {}),
-  };
+  invariantViolation = safety.violation ?? invariantViolation ?? groupLiveness([...nodes.values()]);
+  return { seed, membershipChanges: membershipOps, ...history.check(invariantViolation) };
 }
