@@ -43,13 +43,15 @@ const OPS_PER_PROPOSAL = 256;
  *    by their item's token), read from the parent's leader once every earlier write is applied
  *    and global index maintenance has caught up, is proposed to the child with its descriptor,
  *    so the child's log holds all of its state (a replica moved to it later replays it);
- * 3. the new map is published: routers on it send the upper half to the child; routers still on
- *    the old map keep reading it, frozen and complete, from the parent;
- * 4. the parent's range shrinks to the lower half (routers on the old map are told to refresh),
- *    its copy of the upper half is deleted, and its store is rebuilt (statistics recounted).
+ * 3. the parent's range shrinks to the lower half: from here it refuses the upper half (routers
+ *    on the old map are told to refresh, and retry until the map is published);
+ * 4. the new map is published: routers on it send the upper half to the child;
+ * 5. the parent's copy of the upper half is deleted and its store rebuilt (statistics recounted).
  *
  * No item is lost (the copy is taken after the freeze and its writes) or duplicated (a replica
- * in the middle of a split returns only the records of the range the router asks for).
+ * in the middle of a split returns only the records of the range the router asks for), and
+ * only one partition serves a token at any time (the deterministic simulation of the routed
+ * cluster, packages/sim, catches the order that publishes first: a stale read).
  */
 export async function splitPartition(router: Router, control: SplitControl, partitionId: number, at?: bigint): Promise<SplitResult> {
   const parent = router.map.partitions.find((partition) => partition.id === partitionId);
@@ -75,10 +77,12 @@ export async function splitPartition(router: Router, control: SplitControl, part
   await onChild([{ type: 'put', key: RANGE_KEY, value: encodeRange({ start: splitAt, end: parent.end }) }]);
   const copied = await forUpperHalf(onParent, control.partitionKeyOf, splitAt, (key, value) => ({ type: 'put', key, value }), onChild);
 
+  // The parent stops serving the upper half before any router may send it to the child: a router
+  // on the old map reading the parent after a write through the new map would read the past.
+  await setRange(onParent, { start: parent.start, end: splitAt, frozenFrom: splitAt });
   await control.publish(next);
   router.setMap(next);
-
-  await shrink(onParent, control.partitionKeyOf, { start: parent.start, end: splitAt });
+  await dropUpperHalf(onParent, control.partitionKeyOf, { start: parent.start, end: splitAt });
   return { parent: next.partitions.find((partition) => partition.id === parent.id) as Partition, child, copied, map: next };
 }
 
@@ -97,8 +101,8 @@ async function changesApplied(onParent: OnLeader, partitionKeyOf: PartitionKeyOf
   }
 }
 
-/** The parent's last step: its range ends at the split point, and its copy of the upper half goes. */
-async function shrink(onParent: OnLeader, partitionKeyOf: PartitionKeyOf, range: { start: bigint; end: bigint }): Promise<void> {
+/** The parent's last step, once the map is published: its copy of the upper half goes, and its range stops filtering. */
+async function dropUpperHalf(onParent: OnLeader, partitionKeyOf: PartitionKeyOf, range: { start: bigint; end: bigint }): Promise<void> {
   await setRange(onParent, { ...range, frozenFrom: range.end });
   await forUpperHalf(onParent, partitionKeyOf, range.end, (key) => ({ type: 'del', key }), (ops) => onParent((replica) => replica.proposeWrites(ops)));
   await setRange(onParent, range);
@@ -107,8 +111,9 @@ async function shrink(onParent: OnLeader, partitionKeyOf: PartitionKeyOf, range:
 
 /**
  * Completes or undoes the splits a stopped coordinator left behind, from each partition's range
- * descriptor: one frozen but never published is thawed (its child, never in a map, serves
- * nothing); one published but not finished is finished. Returns what it did, for the log.
+ * descriptor against the map: a split never published is undone (the parent still holds the
+ * whole upper half, and its child, in no map, has served nothing; the child's id is reused
+ * cleanly); one published is finished. Returns what it did, for the log.
  */
 export async function recoverSplits(router: Router, partitionKeyOf: PartitionKeyOf): Promise<string[]> {
   const done: string[] = [];
@@ -117,12 +122,12 @@ export async function recoverSplits(router: Router, partitionKeyOf: PartitionKey
     const [bytes] = await onParent((replica) => replica.keyspaceGetMany([RANGE_KEY]));
     if (!bytes) continue;
     const range = decodeRange(bytes);
-    if (range.end > partition.end || (range.frozenFrom !== undefined && range.frozenFrom >= range.end)) {
-      await shrink(onParent, partitionKeyOf, { start: partition.start, end: partition.end });
+    if (range.end === partition.end && range.frozenFrom !== undefined && range.frozenFrom >= range.end) {
+      await dropUpperHalf(onParent, partitionKeyOf, { start: partition.start, end: partition.end });
       done.push(`finished the split of partition ${partition.id} at token ${partition.end}`);
-    } else if (range.frozenFrom !== undefined) {
-      await setRange(onParent, { start: range.start, end: range.end });
-      done.push(`undid the unpublished split of partition ${partition.id} at token ${range.frozenFrom}`);
+    } else if (range.frozenFrom !== undefined || range.end !== partition.end) {
+      await setRange(onParent, { start: partition.start, end: partition.end });
+      done.push(`undid the unpublished split of partition ${partition.id} at token ${range.frozenFrom ?? range.end}`);
     }
   }
   return done;
