@@ -20,7 +20,7 @@ import {
   type SplitControl,
   type SplitPolicy,
 } from '@shoal/router';
-import { GroupCommitWriter, MemoryEngine, type StorageEngine } from '@shoal/storage';
+import { GroupCommitWriter, MemoryEngine, SharedEngine, type StorageEngine } from '@shoal/storage';
 import { LocalMembershipControl, METADATA_GROUP, startLocalCluster } from '@shoal/storage-node';
 import { openRocksDbEngine } from '@shoal/storage-rocksdb';
 import { LAYOUT_FILE, loadOrCreateLayout, writeLayout, zoneName } from './layout-file.js';
@@ -39,6 +39,9 @@ export interface BackendOptions {
   region: string;
   itemCollectionBytesMax?: number;
 }
+
+/** Node keyspaces of an embedded cluster's shared engine: NODE_KEYSPACE_PREFIX | node (u16 BE) | the node's keys. */
+const NODE_KEYSPACE_PREFIX = 0x60;
 
 /** How often a gateway looks for a newer partition map. */
 const MAP_POLL_MS = 250;
@@ -80,8 +83,8 @@ export interface ClusterBackendOptions extends BackendOptions {
 }
 
 /**
- * An embedded cluster: `nodes` storage nodes in this process, each with its own engine (under
- * DATA/node-N), in AZs a, b, c in turn, joined by an in-process network; every partition a Raft
+ * An embedded cluster: `nodes` storage nodes in this process, each in its own keyspace of one
+ * shared engine (DATA/nodes; see `nodeEngines`), in AZs a, b, c in turn, joined by an in-process network; every partition a Raft
  * group of three replicas in three AZs, the catalog in the metadata group on the first three
  * nodes, and the router in front. A write is acknowledged once committed on two of three
  * replicas, each of which fsynced its log.
@@ -100,12 +103,13 @@ export async function clusterBackend(options: ClusterBackendOptions): Promise<St
     tables: () => (catalog ? catalog.names().map((name) => tableHandleOf(catalog!.get(name)!)) : []),
     resolveTable: (tableNumber) => (catalog ? tableHandleIn(catalog, tableNumber) : undefined),
   };
+  const engines = await nodeEngines(options.dataDir);
   const cluster = await startLocalCluster({
     region: options.region,
     placements,
     map,
     metadataVoters,
-    engine: (node) => openEngine(options.dataDir ? join(options.dataDir, `node-${node}`) : undefined),
+    engine: engines.open,
     tables,
     ...(options.itemCollectionBytesMax !== undefined ? { itemCollectionBytesMax: options.itemCollectionBytesMax } : {}),
   });
@@ -128,8 +132,20 @@ export async function clusterBackend(options: ClusterBackendOptions): Promise<St
       await splits.stop();
       await store.indexesSettled();
       await cluster.close();
+      await engines.close();
     },
   };
+}
+
+/**
+ * The engines of an embedded cluster's nodes: one RocksDB under DATA/nodes shared by all (each
+ * node in a keyspace of its own; their synced writes of one event-loop turn share one fsync: they
+ * share one disk anyway), or, for a data directory made before that, one per node (DATA/node-N).
+ */
+async function nodeEngines(dataDir: string | undefined): Promise<{ open: (node: number) => StorageEngine | Promise<StorageEngine>; close: () => Promise<void> }> {
+  if (dataDir && existsSync(join(dataDir, 'node-1'))) return { open: (node) => openEngine(join(dataDir, `node-${node}`)), close: async () => {} };
+  const shared = new SharedEngine(await openEngine(dataDir ? join(dataDir, 'nodes') : undefined));
+  return { open: (node) => shared.view(Uint8Array.of(NODE_KEYSPACE_PREFIX, node >> 8, node & 0xff)), close: () => shared.close() };
 }
 
 /** Finishes or undoes the splits a stop interrupted, then splits partitions past `policy`. */

@@ -3,3 +3,4 @@ export { compareBytes, inRange, rangeAfter } from './compare.js';
 export { MemoryEngine } from './memory-engine.js';
 export { GroupCommitWriter, GroupCommitQueueFull, GROUP_COMMIT_OPS_MAX, GROUP_COMMIT_QUEUE_OPS_MAX, type GroupCommitOptions } from './group-commit.js';
 export { PrefixedEngine, prefixEnd } from './prefixed-engine.js';
+export { SharedEngine } from './shared-engine.js';

@@ -1,0 +1,68 @@
+import { canReadSync, type Bytes, type KeyRange, type StorageEngine, type SyncReadableEngine, type WriteOp, type WriteOptions } from './engine.js';
+import { GroupCommitWriter } from './group-commit.js';
+import { PrefixedEngine } from './prefixed-engine.js';
+
+/**
+ * One engine shared by the storage nodes of one process (the embedded cluster, whose nodes share
+ * one disk anyway): each node gets a keyspace of its own (`view`), and the synced writes that
+ * the nodes issue within one turn of the event loop go out as one synced batch (group commit),
+ * so the replicas of a write share fsyncs of one WAL instead of paying one each. Each node's
+ * batch stays atomic and in order (a combined batch is atomic as a whole). Unsynced writes (the
+ * replicas' applied state) go straight to the engine: queueing them too measured slower
+ * (docs/decisions/0007).
+ */
+export class SharedEngine {
+  private readonly commit: GroupCommitWriter;
+  private readonly shared: SyncReadableEngine;
+
+  constructor(private readonly engine: StorageEngine) {
+    // The Raft hosts cannot shed load: a refused synced write would stop a node. Never refuse.
+    this.commit = new GroupCommitWriter(engine, { queueOpsMax: Number.MAX_SAFE_INTEGER });
+    this.shared = new SharedWrites(engine, this.commit);
+  }
+
+  /** The keyspace of one node: its keys behind `prefix`; closing it leaves the engine open. */
+  view(prefix: Bytes): StorageEngine {
+    return new PrefixedEngine(this.shared, prefix);
+  }
+
+  /** Synced batches written and the operations they carried. */
+  get stats(): { syncs: number; ops: number; refused: number } {
+    return this.commit.stats;
+  }
+
+  close(): Promise<void> {
+    return this.engine.close();
+  }
+}
+
+/** The shared engine as each node sees it: synced writes through the group commit, close a no-op. */
+class SharedWrites implements SyncReadableEngine {
+  constructor(
+    private readonly engine: StorageEngine,
+    private readonly commit: GroupCommitWriter,
+  ) {}
+
+  get(key: Bytes): Promise<Bytes | undefined> {
+    return this.engine.get(key);
+  }
+
+  getSync(key: Bytes): Bytes | undefined {
+    if (!canReadSync(this.engine)) throw new Error('the shared engine cannot read synchronously');
+    return this.engine.getSync(key);
+  }
+
+  getMany(keys: readonly Bytes[]): Promise<(Bytes | undefined)[]> {
+    return this.engine.getMany(keys);
+  }
+
+  write(ops: readonly WriteOp[], options: WriteOptions): Promise<void> {
+    return options.sync ? this.commit.write(ops) : this.engine.write(ops, options);
+  }
+
+  iterate(range: KeyRange): AsyncIterable<[Bytes, Bytes]> {
+    return this.engine.iterate(range);
+  }
+
+  async close(): Promise<void> {}
+}
