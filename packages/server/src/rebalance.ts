@@ -37,6 +37,9 @@ export async function rebalanceCluster(cluster: ClusterFile, change: 'add' | 're
     const control = new GrpcMembershipControl(directory);
     let map = current;
     for (const move of moves) {
+      // The gateway may have split a partition since: apply each move to the newest map.
+      map = (await readMap(metadata)) ?? map;
+      router.setMap(map);
       const partition = map.partitions.find((candidate) => candidate.id === move.partition)!;
       const next = applyMove(map, move);
       await moveReplica(control, router, partition, move.from, move.to, next);
