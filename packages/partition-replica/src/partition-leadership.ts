@@ -38,6 +38,7 @@ export interface ScanView {
  */
 export class PartitionLeadership {
   private current: Term | undefined;
+  private conditional: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly host: RaftHost,
@@ -142,6 +143,27 @@ export class PartitionLeadership {
     return this.keyspace;
   }
 
+  /**
+   * Proposes `ops` only if `key` holds `expected` (undefined: absent) once every committed write
+   * is applied; resolves whether it did. Conditional proposals of this replica run one at a
+   * time, so two cannot both see the same value; a new leader's first one waits for its term's
+   * first entry, by which every proposal of an earlier leader is committed or gone.
+   */
+  proposeWritesIf(key: Uint8Array, expected: Uint8Array | undefined, ops: WriteOp[]): Promise<boolean> {
+    const run = async () => {
+      const current = await (await this.consistentKeyspace()).get(key);
+      if (!sameBytes(current, expected)) return false;
+      await this.proposeWrites(ops);
+      return true;
+    };
+    const result = this.conditional.then(run, run);
+    this.conditional = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
   /** Proposes a raw write batch (for metadata, whose writer serialises its own changes). */
   proposeWrites(ops: WriteOp[]): Promise<void> {
     const raft = this.host.raft(this.group);
@@ -158,4 +180,9 @@ export class PartitionLeadership {
     await this.options.setup?.(store);
     return store;
   }
+}
+
+function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }

@@ -161,8 +161,13 @@ class RemoteReplica implements ReplicaClient {
   }
 
   async proposeWrites(ops: WriteOp[]): Promise<void> {
-    const writes = ops.map((op) => (op.type === 'put' ? { key: op.key, value: op.value } : { delete: true, key: op.key }));
-    await this.call('proposeWrites', true, null, { writes });
+    await this.call('proposeWrites', true, null, { writes: writesToWire(ops) });
+  }
+
+  async proposeWritesIf(key: Bytes, expected: Bytes | undefined, ops: WriteOp[]): Promise<boolean> {
+    const expectation = expected ? { present: true, value: expected } : { present: false };
+    const response = await this.call('proposeWritesIf', true, null, { keys: [key], values: [expectation], writes: writesToWire(ops) });
+    return fromJsonBytes<boolean>(response.result);
   }
 
   /** The first page checks leadership (and fails over like any call); later pages follow it on the same replica. */
@@ -205,4 +210,8 @@ export class GrpcMembershipControl implements MembershipControl {
   async state(node: number, group: number): Promise<ReplicaState | undefined> {
     return (await this.directory.membership<ReplicaState | null>(node, 'groupState', group).catch(() => null)) ?? undefined;
   }
+}
+
+function writesToWire(ops: readonly WriteOp[]): { delete?: boolean; key: Uint8Array; value?: Uint8Array }[] {
+  return ops.map((op) => (op.type === 'put' ? { key: op.key, value: op.value } : { delete: true, key: op.key }));
 }

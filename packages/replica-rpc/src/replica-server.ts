@@ -126,10 +126,13 @@ export class ReplicaServer {
         return {};
       case 'keyspaceGetMany':
         return { values: (await replica.keyspaceGetMany(keys)).map((value) => (value ? { present: true, value } : { present: false })) };
-      case 'proposeWrites': {
-        const ops: WriteOp[] = (request.writes ?? []).map((write) => (write.delete ? { type: 'del', key: write.key } : { type: 'put', key: write.key, value: write.value ?? new Uint8Array(0) }));
-        await replica.proposeWrites(ops);
+      case 'proposeWrites':
+        await replica.proposeWrites(writesFromWire(request));
         return {};
+      case 'proposeWritesIf': {
+        const expected = request.values?.[0];
+        const applied = await replica.proposeWritesIf(keys[0] as Uint8Array, expected?.present ? (expected.value ?? new Uint8Array(0)) : undefined, writesFromWire(request));
+        return { result: toJsonBytes(applied) };
       }
       default:
         throw new Error(`unknown replica operation ${request.operation}`);
@@ -168,4 +171,8 @@ export class ReplicaServer {
     leadership.checkGeneration(view.generation);
     return { entries, more, generation: view.generation, ...(resumeAfter ? { resumeAfter } : {}) };
   }
+}
+
+function writesFromWire(request: CallRequest): WriteOp[] {
+  return (request.writes ?? []).map((write) => (write.delete ? { type: 'del', key: write.key } : { type: 'put', key: write.key, value: write.value ?? new Uint8Array(0) }));
 }

@@ -19,6 +19,8 @@ export interface CallRequest {
   arguments?: Uint8Array;
   keys?: Uint8Array[];
   writes?: { delete?: boolean; key: Uint8Array; value?: Uint8Array }[];
+  /** Expected values of `keys` (proposeWritesIf). */
+  values?: { present?: boolean; value?: Uint8Array }[];
 }
 
 export interface CallResponse {

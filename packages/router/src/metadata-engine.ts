@@ -24,6 +24,11 @@ export class MetadataEngine implements StorageEngine {
     await this.router.withLeader(this.group, this.voters, (replica) => replica.proposeWrites([...ops]));
   }
 
+  /** Writes `ops` only if `key` still holds `expected` (undefined: absent); resolves whether it did. */
+  writeIf(key: Bytes, expected: Bytes | undefined, ops: readonly WriteOp[]): Promise<boolean> {
+    return this.router.withLeader(this.group, this.voters, (replica) => replica.proposeWritesIf(key, expected, [...ops]));
+  }
+
   async *iterate(range: KeyRange): AsyncIterable<[Bytes, Bytes]> {
     yield* await this.router.withLeader(this.group, this.voters, (replica) => replica.openKeyspaceScan(range));
   }

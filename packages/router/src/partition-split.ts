@@ -9,8 +9,11 @@ import type { Router } from './router.js';
 /** What splitting a partition needs besides the router. */
 export interface SplitControl {
   membership: MembershipControl;
-  /** Stores a new map where routers and restarted nodes find it (the metadata group, the layout file). */
-  publish(map: PartitionMap): Promise<void>;
+  /**
+   * Stores `change(current map)` where routers and restarted nodes find it (the metadata group,
+   * the layout file), unless `change` throws (the map moved on); resolves with the map stored.
+   */
+  publish(change: (current: PartitionMap) => PartitionMap): Promise<PartitionMap>;
   /** Table partition key names: which partition an index entry belongs to is its item's token. */
   partitionKeyOf: PartitionKeyOf;
 }
@@ -80,10 +83,21 @@ export async function splitPartition(router: Router, control: SplitControl, part
   // The parent stops serving the upper half before any router may send it to the child: a router
   // on the old map reading the parent after a write through the new map would read the past.
   await setRange(onParent, { start: parent.start, end: splitAt, frozenFrom: splitAt });
-  await control.publish(next);
-  router.setMap(next);
+  let published: PartitionMap;
+  try {
+    published = await control.publish((current) => {
+      const now = current.partitions.find((partition) => partition.id === parent.id);
+      if (!now || now.start !== parent.start || now.end !== parent.end || !sameNodes(now.replicas, voters)) throw new Error(`partition ${parent.id} changed while it was being split`);
+      return splitInMap(current, parent.id, splitAt, childId);
+    });
+  } catch (error) {
+    // Not published: the parent takes its whole range back (its copy of the upper half is intact).
+    await setRange(onParent, { start: parent.start, end: parent.end });
+    throw error;
+  }
+  router.setMap(published);
   await dropUpperHalf(onParent, control.partitionKeyOf, { start: parent.start, end: splitAt });
-  return { parent: next.partitions.find((partition) => partition.id === parent.id) as Partition, child, copied, map: next };
+  return { parent: published.partitions.find((partition) => partition.id === parent.id) as Partition, child, copied, map: published };
 }
 
 /**

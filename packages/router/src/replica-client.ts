@@ -31,6 +31,8 @@ export interface ReplicaClient {
   keyspaceGetMany(keys: readonly Bytes[]): Promise<(Bytes | undefined)[]>;
   openKeyspaceScan(range: KeyRange): Promise<AsyncIterable<[Bytes, Bytes]>>;
   proposeWrites(ops: WriteOp[]): Promise<void>;
+  /** Proposes `ops` only if `key` holds `expected` (undefined: absent); resolves whether it did. */
+  proposeWritesIf(key: Bytes, expected: Bytes | undefined, ops: WriteOp[]): Promise<boolean>;
 }
 
 /**
@@ -144,5 +146,9 @@ export class LocalReplica implements ReplicaClient {
 
   proposeWrites(ops: WriteOp[]): Promise<void> {
     return this.leadership.proposeWrites(ops);
+  }
+
+  proposeWritesIf(key: Bytes, expected: Bytes | undefined, ops: WriteOp[]): Promise<boolean> {
+    return this.leadership.proposeWritesIf(key, expected, ops);
   }
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { addNode, applyMove, layoutFromJson, removeNode, type PartitionMap, type ReplicaMove } from '@shoal/placement';
 import { GrpcMembershipControl, GrpcReplicaDirectory } from '@shoal/replica-rpc';
-import { MetadataEngine, moveReplica, readMap, Router, writeMap } from '@shoal/router';
+import { MetadataEngine, moveReplica, readMap, Router, updateMap } from '@shoal/router';
 import { METADATA_GROUP } from '@shoal/storage-node';
 import type { ClusterFile } from './cluster-file.js';
 import { writeLayout } from './layout-file.js';
@@ -43,10 +43,11 @@ export async function rebalanceCluster(cluster: ClusterFile, change: 'add' | 're
       const partition = map.partitions.find((candidate) => candidate.id === move.partition)!;
       const next = applyMove(map, move);
       await moveReplica(control, router, partition, move.from, move.to, next);
-      await writeMap(metadata, next);
-      writeLayout(cluster.layout, { ...layout, map: next });
-      map = next;
-      log(`moved partition ${move.partition}: node ${move.from} -> node ${move.to} (map version ${next.version})`);
+      // Conditional: a split the gateway publishes meanwhile stays in the map.
+      map = await updateMap(metadata, (current) => applyMove(current, move));
+      router.setMap(map);
+      writeLayout(cluster.layout, { ...layout, map });
+      log(`moved partition ${move.partition}: node ${move.from} -> node ${move.to} (map version ${map.version})`);
     }
     return { moves, replicas: current.partitions.reduce((sum, partition) => sum + partition.replicas.length, 0), map };
   } finally {

@@ -15,6 +15,7 @@ import {
   recoverSplits,
   Router,
   SplitController,
+  updateMap,
   writeMap,
   type ClusterTables,
   type SplitControl,
@@ -119,9 +120,11 @@ export async function clusterBackend(options: ClusterBackendOptions): Promise<St
   const layoutFile = options.dataDir ? join(options.dataDir, LAYOUT_FILE) : undefined;
   const splits = await startSplitting(router, {
     membership: new LocalMembershipControl(cluster.nodes),
-    // Restarted nodes open the replicas of the map in the layout file.
-    publish: async (next) => {
+    // This process is the only one to change the map; restarted nodes open the replicas of the map in the layout file.
+    publish: async (change) => {
+      const next = change(router.map);
       if (layoutFile) writeLayout(layoutFile, { nodes: placements, metadataVoters, map: next });
+      return next;
     },
     partitionKeyOf: partitionKeyNames(tables),
   }, catalog, options.split ?? DYNAMODB_SPLIT_POLICY);
@@ -187,9 +190,10 @@ export async function remoteBackend(options: RemoteBackendOptions): Promise<Stor
   if (stored) router.setMap(stored);
   else await writeMap(metadata, layout.map);
   const stopFollowing = followMap(router, metadata, MAP_POLL_MS);
-  const publish = async (next: PartitionMap) => {
-    await writeMap(metadata, next);
+  const publish = async (change: (current: PartitionMap) => PartitionMap) => {
+    const next = await updateMap(metadata, change);
     writeLayout(options.layoutFile, { ...layoutFromJson(readFileSync(options.layoutFile, 'utf8')), map: next });
+    return next;
   };
   const tables: Pick<ClusterTables, 'resolveTable'> = { resolveTable: (tableNumber) => tableHandleIn(catalog, tableNumber) };
   const splits = options.split

@@ -3,7 +3,7 @@ import { SeededRandom } from '@shoal/base';
 import type { Item } from '@shoal/model';
 import { indexCollectionPrefix, indexKeyRange, itemCollectionPrefix, prefixEnd, tableKeyRange, type IndexHandle, type TableHandle } from '@shoal/partition';
 import { itemKeyToken, ownerToken } from '@shoal/partition-replica';
-import { checkMap, initialMap, type StorageNode as Placement } from '@shoal/placement';
+import { checkMap, initialMap, type PartitionMap, type StorageNode as Placement } from '@shoal/placement';
 import { ClusterStore, partitionKeyNames, splitPoint, SplitController, type Router, type SplitPolicy } from '@shoal/router';
 import { compareBytes, MemoryEngine, rangeAfter, type KeyRange } from '@shoal/storage';
 import { waitFor } from '@shoal/testkit';
@@ -49,7 +49,7 @@ async function startCluster(policy: SplitPolicy): Promise<{ router: Router; stor
     random: (node) => new SeededRandom(node),
   });
   nodes = cluster.nodes;
-  const control = { membership: new LocalMembershipControl(nodes), publish: async () => {}, partitionKeyOf: partitionKeyNames(tables) };
+  const control = { membership: new LocalMembershipControl(nodes), publish: async (change: (map: PartitionMap) => PartitionMap) => change(cluster.router.map), partitionKeyOf: partitionKeyNames(tables) };
   const controller = new SplitController(cluster.router, control, async () => [1], policy, (line) => console.log(line));
   close = async () => {
     await controller.stop();
