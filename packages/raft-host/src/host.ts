@@ -91,6 +91,7 @@ export class RaftHost {
   private readonly random: Random;
   private readonly ticker: NodeJS.Timeout;
   private scheduled = false;
+  private roundInFlight: Promise<void> | undefined;
   private writing = false;
   private closed = false;
   private nextRead = 1;
@@ -191,6 +192,9 @@ export class RaftHost {
       for (const waiter of [...group.proposals.values(), ...group.reads.values(), ...group.readsAwaitingApply.map((read) => read.waiter)]) waiter.reject(new HostClosedError());
     }
     await this.options.transport.close();
+    // A round may still be writing (its batch queued behind a group commit shared with other
+    // nodes): let it finish before the caller closes the engine under it.
+    await this.roundInFlight?.catch(() => {});
   }
 
   private group(group: number): Group {
@@ -232,7 +236,10 @@ export class RaftHost {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      void this.round();
+      const round = this.round();
+      this.roundInFlight = round;
+      // A failed synced write leaves this node's durable state unknown: the rejection surfaces.
+      void round;
     });
   }
 

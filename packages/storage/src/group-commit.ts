@@ -60,6 +60,11 @@ export class GroupCommitWriter {
     return this.queuedOps;
   }
 
+  /** Resolves once nothing is queued or being written (before the engine is closed). */
+  async idle(): Promise<void> {
+    while (this.writing) await new Promise((resolve) => setImmediate(resolve));
+  }
+
   /** Whether a request of `opsCount` operations would be accepted now (checked before applying it). */
   accepts(opsCount: number): boolean {
     return this.queue.length === 0 || this.queuedOps + opsCount <= this.queueOpsMax;

@@ -31,8 +31,10 @@ export class SharedEngine {
     return this.commit.stats;
   }
 
-  close(): Promise<void> {
-    return this.engine.close();
+  /** Closes the engine once every queued synced write is written (the nodes are closed first). */
+  async close(): Promise<void> {
+    await this.commit.idle();
+    await this.engine.close();
   }
 }
 
