@@ -1,5 +1,5 @@
 import type { Partition } from '@shoal/placement';
-import { splitPartition, type SplitControl, type SplitResult } from './partition-split.js';
+import { recoverSplits, splitPartition, type SplitControl, type SplitResult } from './partition-split.js';
 import type { Router } from './router.js';
 
 /** When a partition splits (DynamoDB splits at 10 GB, or past 1000 write units a second). */
@@ -22,6 +22,7 @@ export class SplitController {
   private timer: ReturnType<typeof setInterval> | undefined;
   private running: Promise<unknown> | undefined;
   private measuredAt = Date.now();
+  private recovered = false;
 
   constructor(
     private readonly router: Router,
@@ -32,15 +33,23 @@ export class SplitController {
     private readonly log: (line: string) => void = () => {},
   ) {}
 
+  /** Starts watching: first finishes or undoes the splits a stop interrupted (retried until done), then checks every interval. */
   start(): void {
     this.router.countWrites();
     this.measuredAt = Date.now();
-    this.timer = setInterval(() => {
-      this.running ??= this.checkOnce()
+    const run = () => {
+      this.running ??= (this.recovered ? this.checkOnce() : this.recover())
         .catch((error: unknown) => this.log(`split check failed: ${String((error as Error)?.message ?? error)}`))
         .finally(() => (this.running = undefined));
-    }, this.policy.intervalMs);
+    };
+    run();
+    this.timer = setInterval(run, this.policy.intervalMs);
     this.timer.unref?.();
+  }
+
+  private async recover(): Promise<void> {
+    for (const line of await recoverSplits(this.router, this.control.partitionKeyOf)) this.log(line);
+    this.recovered = true;
   }
 
   async stop(): Promise<void> {

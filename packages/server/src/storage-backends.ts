@@ -12,7 +12,6 @@ import {
   MetadataEngine,
   partitionKeyNames,
   readMap,
-  recoverSplits,
   Router,
   SplitController,
   updateMap,
@@ -151,9 +150,8 @@ async function nodeEngines(dataDir: string | undefined): Promise<{ open: (node: 
   return { open: (node) => shared.view(Uint8Array.of(NODE_KEYSPACE_PREFIX, node >> 8, node & 0xff)), close: () => shared.close() };
 }
 
-/** Finishes or undoes the splits a stop interrupted, then splits partitions past `policy`. */
+/** Splits partitions past `policy`, once the splits a stop interrupted are finished or undone (in the background). */
 async function startSplitting(router: Router, control: SplitControl, catalog: Catalog, policy: SplitPolicy): Promise<SplitController> {
-  for (const line of await recoverSplits(router, control.partitionKeyOf)) console.log(`shoal: ${line}`);
   const tableNumbers = async () => catalog.names().map((name) => catalog.get(name)!.tableNumber);
   const controller = new SplitController(router, control, tableNumbers, policy, (line) => console.log(`shoal: ${line}`));
   controller.start();

@@ -2,9 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SeededRandom } from '@shoal/base';
 import type { Item } from '@shoal/model';
 import { indexCollectionPrefix, indexKeyRange, itemCollectionPrefix, prefixEnd, tableKeyRange, type IndexHandle, type TableHandle } from '@shoal/partition';
-import { itemKeyToken, ownerToken } from '@shoal/partition-replica';
+import { decodeRange, encodeRange, itemKeyToken, ownerToken, RANGE_KEY, TOKEN_SPACE_END } from '@shoal/partition-replica';
 import { checkMap, initialMap, type PartitionMap, type StorageNode as Placement } from '@shoal/placement';
-import { ClusterStore, partitionKeyNames, splitPoint, SplitController, type Router, type SplitPolicy } from '@shoal/router';
+import { ClusterStore, partitionKeyNames, recoverSplits, splitPoint, SplitController, type Router, type SplitPolicy } from '@shoal/router';
 import { compareBytes, MemoryEngine, rangeAfter, type KeyRange } from '@shoal/storage';
 import { waitFor } from '@shoal/testkit';
 import { LocalMembershipControl, startLocalCluster, type StorageNode } from '../src/index.js';
@@ -218,4 +218,21 @@ describe('splitting partitions', () => {
     expect(acknowledged.filter((id) => !stored.has(id))).toEqual([]);
     expect(stored.size).toBe(acknowledged.length);
   }, 90_000);
+
+  it('undoes a split that stopped before its map was published', async () => {
+    const { router, store } = await startCluster({ maxBytes: 0, maxWritesPerSecond: 0, intervalMs: 60_000 });
+    // As a coordinator that stopped after the freeze leaves the partition: its upper half read-only.
+    const frozen = encodeRange({ start: 0n, end: TOKEN_SPACE_END, frozenFrom: TOKEN_SPACE_END / 2n });
+    await router.withLeader(1, undefined, (replica) => replica.proposeWrites([{ type: 'put', key: RANGE_KEY, value: frozen }]));
+    expect(await recoverSplits(router, partitionKeyNames(tables))).toEqual([`undid the unpublished split of partition 1 at token ${TOKEN_SPACE_END / 2n}`]);
+    const [descriptor] = await router.withLeader(1, undefined, (replica) => replica.keyspaceGetMany([RANGE_KEY]));
+    expect(decodeRange(descriptor!)).toEqual({ start: 0n, end: TOKEN_SPACE_END });
+    // Every key is writable again, in both halves.
+    for (let n = 0; n < 20; n++) {
+      const item: Item = { id: { S: `k${n}` }, n: { N: '0' }, g: { S: 'g' } };
+      const outcome = await store.execute(table, { id: item.id!, n: item.n! }, { kind: 'put', item, returnValues: 'NONE', returnItemOnConditionFailure: false });
+      expect(outcome.status).toBe('applied');
+    }
+    expect(await recoverSplits(router, partitionKeyNames(tables))).toEqual([]);
+  }, 60_000);
 });
