@@ -7,3 +7,4 @@ export { moveReplica, type MembershipControl, type ReplicaState } from './replic
 export { readMap, writeMap, updateMap, followMap } from './map-store.js';
 export { splitPartition, splitPoint, recoverSplits, type SplitControl, type SplitResult } from './partition-split.js';
 export { SplitController, DYNAMODB_SPLIT_POLICY, type SplitPolicy } from './split-controller.js';
+export { balanceLeadersOnce } from './leader-balance.js';

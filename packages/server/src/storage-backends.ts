@@ -6,6 +6,7 @@ import { PartitionStore, type ItemStore } from '@shoal/partition';
 import { initialMap, layoutFromJson, metadataVotersOf, type ClusterLayout, type PartitionMap } from '@shoal/placement';
 import { GrpcMembershipControl, GrpcReplicaDirectory } from '@shoal/replica-rpc';
 import {
+  balanceLeadersOnce,
   ClusterStore,
   DYNAMODB_SPLIT_POLICY,
   followMap,
@@ -150,6 +151,20 @@ async function nodeEngines(dataDir: string | undefined): Promise<{ open: (node: 
   return { open: (node) => shared.view(Uint8Array.of(NODE_KEYSPACE_PREFIX, node >> 8, node & 0xff)), close: () => shared.close() };
 }
 
+/** Every interval, one leadership transfer from the node leading the most partitions, if they are uneven; returns a stop function. */
+function balanceLeadership(router: Router, membership: GrpcMembershipControl, intervalMs: number): () => void {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    balanceLeadersOnce(router.map, membership)
+      .catch(() => undefined)
+      .finally(() => (running = false));
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 /** Splits partitions past `policy`, once the splits a stop interrupted are finished or undone (in the background). */
 async function startSplitting(router: Router, control: SplitControl, catalog: Catalog, policy: SplitPolicy): Promise<SplitController> {
   const tableNumbers = async () => catalog.names().map((name) => catalog.get(name)!.tableNumber);
@@ -194,13 +209,15 @@ export async function remoteBackend(options: RemoteBackendOptions): Promise<Stor
     return next;
   };
   const tables: Pick<ClusterTables, 'resolveTable'> = { resolveTable: (tableNumber) => tableHandleIn(catalog, tableNumber) };
-  const splits = options.split
-    ? await startSplitting(router, { membership: new GrpcMembershipControl(directory), publish, partitionKeyOf: partitionKeyNames(tables) }, catalog, options.split)
-    : undefined;
+  const membership = new GrpcMembershipControl(directory);
+  const splits = options.split ? await startSplitting(router, { membership, publish, partitionKeyOf: partitionKeyNames(tables) }, catalog, options.split) : undefined;
+  // The coordinating gateway also spreads partition leaderships over the storage node processes.
+  const stopBalancing = options.split ? balanceLeadership(router, membership, options.split.intervalMs) : undefined;
   return {
     catalog,
     store: new ClusterStore(router),
     async close() {
+      stopBalancing?.();
       await splits?.stop();
       stopFollowing();
       directory.close();
