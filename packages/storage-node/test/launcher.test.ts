@@ -4,10 +4,16 @@ import { describe, expect, it } from 'vitest';
 import type { ClusterFile } from '@shoal/server';
 import { spawnClusterProcesses, temporaryDirectory, waitFor } from '@shoal/testkit';
 
+/**
+ * Whether a process still runs. An exited child of a dead launcher is re-parented and stays a
+ * zombie until its new parent reaps it, which a busy machine's init may take its time over: a
+ * zombie has exited, so it counts as gone.
+ */
 const alive = (pid: number) => {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The state follows the command name, which is in parentheses and may itself contain spaces.
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }

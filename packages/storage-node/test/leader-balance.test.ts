@@ -1,17 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { SeededRandom } from '@shoal/base';
-import { initialMap, type StorageNode as Placement } from '@shoal/placement';
+import { initialMap } from '@shoal/placement';
 import { balanceLeadersOnce } from '@shoal/router';
-import { MemoryEngine } from '@shoal/storage';
 import { waitFor } from '@shoal/testkit';
-import { LocalMembershipControl, startLocalCluster, type StorageNode } from '../src/index.js';
+import { LocalMembershipControl, type StorageNode } from '../src/index.js';
+import { startTestCluster, THREE_AZS } from './test-cluster.js';
 
 /** Leadership balancing: a node leading every partition hands leaderships over until each node leads its share. */
-const PLACEMENTS: Placement[] = [
-  { id: 1, az: 'a' },
-  { id: 2, az: 'b' },
-  { id: 3, az: 'c' },
-];
 const PARTITIONS = 8;
 let close: (() => Promise<void>) | undefined;
 afterEach(async () => {
@@ -25,17 +19,8 @@ function leaderCounts(nodes: Map<number, StorageNode>): number[] {
 
 describe('leadership balancing', () => {
   it('moves leaderships off a node that leads every partition until the counts differ by at most one', async () => {
-    const map = initialMap(PARTITIONS, PLACEMENTS);
-    const cluster = await startLocalCluster({
-      region: 'test',
-      placements: PLACEMENTS,
-      map,
-      metadataVoters: [1, 2, 3],
-      engine: () => new MemoryEngine(),
-      tables: { tables: () => [], resolveTable: () => undefined },
-      tickMs: 5,
-      random: (node) => new SeededRandom(node),
-    });
+    const map = initialMap(PARTITIONS, THREE_AZS);
+    const cluster = await startTestCluster(map);
     close = cluster.close;
     const control = new LocalMembershipControl(cluster.nodes);
     await waitFor(() => leaderCounts(cluster.nodes).reduce((a, b) => a + b, 0) === PARTITIONS, 'every partition to have a leader');

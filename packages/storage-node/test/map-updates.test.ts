@@ -1,20 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { SeededRandom } from '@shoal/base';
-import { initialMap, type PartitionMap, type StorageNode as Placement } from '@shoal/placement';
+import { initialMap, type PartitionMap } from '@shoal/placement';
 import { MetadataEngine, readMap, updateMap, writeMap } from '@shoal/router';
-import { MemoryEngine } from '@shoal/storage';
-import { METADATA_GROUP, startLocalCluster } from '../src/index.js';
+import { METADATA_GROUP } from '../src/index.js';
+import { startTestCluster, THREE_AZS } from './test-cluster.js';
 
 /**
  * The partition map changes by conditional writes in the metadata group: concurrent changes (a
  * split published while a replica move is) both survive, and a write whose expectation no longer
  * holds is refused.
  */
-const PLACEMENTS: Placement[] = [
-  { id: 1, az: 'a' },
-  { id: 2, az: 'b' },
-  { id: 3, az: 'c' },
-];
+const PLACEMENTS = THREE_AZS;
 let close: (() => Promise<void>) | undefined;
 afterEach(async () => {
   await close?.();
@@ -29,16 +24,7 @@ const tagPartition = (id: number, tag: number) => (map: PartitionMap): Partition
 
 describe('partition map updates', () => {
   it('keeps every one of concurrent changes and refuses a write whose expected value is gone', async () => {
-    const cluster = await startLocalCluster({
-      region: 'test',
-      placements: PLACEMENTS,
-      map: initialMap(4, PLACEMENTS),
-      metadataVoters: [1, 2, 3],
-      engine: () => new MemoryEngine(),
-      tables: { tables: () => [], resolveTable: () => undefined },
-      tickMs: 5,
-      random: (node) => new SeededRandom(node),
-    });
+    const cluster = await startTestCluster(initialMap(4, PLACEMENTS));
     close = cluster.close;
     const metadata = new MetadataEngine(cluster.router, METADATA_GROUP, [1, 2, 3]);
     await writeMap(metadata, initialMap(4, PLACEMENTS));
