@@ -19,6 +19,15 @@ import { METADATA_GROUP, StorageNode } from './storage-node.js';
  */
 const { option, has } = commandLineOptions(process.argv.slice(2));
 const PARENT_CHECK_MS = 500;
+
+// Started by `npm run cluster`: do not outlive the launcher (or a test) if it dies without
+// stopping us, even while still starting.
+if (has('exit-with-parent')) {
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) process.exit(1);
+  }, PARENT_CHECK_MS).unref();
+}
 const id = Number(option('id'));
 const layout = layoutFromJson(readFileSync(option('layout'), 'utf8'));
 const az = layout.nodes.find((node) => node.id === id)?.az;
@@ -83,13 +92,6 @@ const server = await ReplicaServer.start(
 );
 console.log(`storage node ${id} (${az}) raft=${transport.port} replica=${server.port}`);
 
-// Started by `npm run cluster`: do not outlive the launcher (or a test) if it dies without stopping us.
-if (has('exit-with-parent')) {
-  const parent = process.ppid;
-  setInterval(() => {
-    if (process.ppid !== parent) process.exit(1);
-  }, PARENT_CHECK_MS).unref();
-}
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
