@@ -3,7 +3,7 @@ import { encodeRange, ownerToken, RANGE_KEY, decodeRange, type PartitionKeyOf, t
 import { splitPartition as splitInMap, type Partition, type PartitionMap } from '@shoal/placement';
 import type { WriteOp } from '@shoal/storage';
 import type { ReplicaClient } from './replica-client.js';
-import type { MembershipControl } from './replica-moves.js';
+import { findLeader, type MembershipControl } from './replica-moves.js';
 import type { Router } from './router.js';
 
 /** What splitting a partition needs besides the router. */
@@ -32,6 +32,7 @@ const ITEMS = { gte: Uint8Array.of(0x10), lt: Uint8Array.of(0x11) };
 const CHANGE_RECORDS = { gte: Uint8Array.of(0x30), lt: Uint8Array.of(0x31) };
 const CHANGES_DEADLINE_MS = 30_000;
 const CHANGES_POLL_MS = 5;
+const LEADER_DEADLINE_MS = 10_000;
 /** Operations per proposal while copying or deleting a half (a few hundred KB at most). */
 const OPS_PER_PROPOSAL = 256;
 
@@ -69,7 +70,9 @@ export async function splitPartition(router: Router, control: SplitControl, part
   await onParent((replica) => replica.open());
   await changesApplied(onParent, control.partitionKeyOf, splitAt);
 
-  const voters = await votersOf(control.membership, parent);
+  // The voters of the parent's group, as its leader knows them.
+  const { state } = await findLeader(control.membership, parent.replicas, parent.id, LEADER_DEADLINE_MS);
+  const voters = [...state.membership.voters].sort((a, b) => a - b);
   const next = splitInMap(router.map, parent.id, splitAt, childId);
   const child = next.partitions.find((partition) => partition.id === childId) as Partition;
   assert(sameNodes(child.replicas, voters), `partition ${parent.id}'s voters ${voters} differ from its replicas in the map ${child.replicas}`);
@@ -206,18 +209,7 @@ export function splitPoint(tokens: bigint[], partition: { start: bigint; end: bi
   return inside.find((token) => token > lowest);
 }
 
-/** The voters of a partition's group, as its leader knows them. */
-async function votersOf(membership: MembershipControl, partition: Partition): Promise<number[]> {
-  for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
-    for (const node of partition.replicas) {
-      const state = await membership.state(node, partition.id);
-      if (state?.role === 'leader') return [...state.membership.voters].sort((a, b) => a - b);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  throw new Error(`partition ${partition.id} has no leader`);
-}
-
 function sameNodes(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && [...a].sort((x, y) => x - y).every((node, i) => node === [...b].sort((x, y) => x - y)[i]);
+  const sorted = [...b].sort((x, y) => x - y);
+  return a.length === b.length && [...a].sort((x, y) => x - y).every((node, i) => node === sorted[i]);
 }

@@ -28,6 +28,18 @@ const POLL_MS = 5;
 const STEP_DEADLINE_MS = 30_000;
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The replica of `group` among `nodes` that leads it, with its state, polling until one does (or the deadline passes). */
+export async function findLeader(control: MembershipControl, nodes: readonly number[], group: number, deadlineMs = Infinity): Promise<{ node: number; state: ReplicaState }> {
+  for (const deadline = Date.now() + deadlineMs; ; ) {
+    for (const node of nodes) {
+      const state = await control.state(node, group);
+      if (state?.role === 'leader') return { node, state };
+    }
+    if (Date.now() > deadline) throw new Error(`group ${group} has no leader among nodes ${nodes.join(', ')}`);
+    await pause(POLL_MS);
+  }
+}
+
 /**
  * Moves one replica of a partition from node `from` to node `to`, under load, by single-server
  * membership changes: `to` joins as a learner and catches up from the group's log, is promoted,
@@ -41,15 +53,7 @@ export async function moveReplica(control: MembershipControl, router: Router, pa
   const members = () => [...new Set([...partition.replicas, to])];
   if (!(await control.state(to, group))) await control.openReplica(to, group, founders);
 
-  const leaderState = async (): Promise<{ node: number; state: ReplicaState }> => {
-    for (;;) {
-      for (const node of members()) {
-        const state = await control.state(node, group);
-        if (state?.role === 'leader') return { node, state };
-      }
-      await pause(POLL_MS);
-    }
-  };
+  const leaderState = () => findLeader(control, members(), group);
   /** Runs a membership change at the leader unless `done` already holds; retries while the group is busy. */
   const change = async (done: (membership: Membership) => boolean, proposal: ConfigChange) => {
     const deadline = Date.now() + STEP_DEADLINE_MS;
