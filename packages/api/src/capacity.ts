@@ -10,8 +10,8 @@ export function writeCapacityUnits(before: Item | undefined, after: Item | undef
   return Math.max(1, Math.ceil(size / WRITE_UNIT_BYTES));
 }
 
-export function readCapacityUnits(item: Item | undefined, consistent: boolean): number {
-  const units = Math.max(1, Math.ceil((item ? itemSizeBytes(item) : 0) / READ_UNIT_BYTES));
+export function readCapacityUnits(itemBytes: number, consistent: boolean): number {
+  const units = Math.max(1, Math.ceil(itemBytes / READ_UNIT_BYTES));
   return consistent ? units : units / 2;
 }
 

@@ -19,8 +19,8 @@ export async function backfillIndex(context: ApiContext, tableName: string, inde
   const handle: TableHandle = { tableNumber: table.tableNumber, shape: keyShapeOf(table), indexes: indexHandles(table) };
   const indexHandle = handle.indexes!.find((candidate) => candidate.indexNumber === indexNumber)!;
   const inFlight = new Set<Promise<void>>();
-  for await (const [, item] of context.store.scan(tableKeyRange(table.tableNumber))) {
-    const step = context.store.reindex(handle, extractKey(handle.shape, item), indexHandle).finally(() => inFlight.delete(step));
+  for await (const [, stored] of context.store.scan(tableKeyRange(table.tableNumber))) {
+    const step = context.store.reindex(handle, extractKey(handle.shape, stored.item), indexHandle).finally(() => inFlight.delete(step));
     inFlight.add(step);
     if (inFlight.size >= BACKFILL_CONCURRENCY) await Promise.race(inFlight);
   }

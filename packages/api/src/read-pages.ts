@@ -1,6 +1,7 @@
 import { evaluateCondition, projectItem, type Condition, type ProjectionPath } from '@shoal/expressions';
-import { itemSizeBytes, type Item } from '@shoal/model';
+import { itemSizeBytes, type Item, type RawJson } from '@shoal/model';
 import type { KeyShape } from '@shoal/metadata';
+import type { StoredItem } from '@shoal/partition';
 import type { PreparedExpressions } from '@shoal/expressions';
 import type { Request, Response } from './context.js';
 
@@ -41,7 +42,8 @@ export function keyNamesOf(...shapes: KeyShape[]): string[] {
 }
 
 export interface Page {
-  items: Item[];
+  /** Returned items: as stored when the page neither filters nor projects them. */
+  items: (Item | RawJson)[];
   /** Items that passed the filter (the response's Count, also under Select COUNT). */
   count: number;
   scannedCount: number;
@@ -53,23 +55,28 @@ export interface Page {
  * Reads one page: items are evaluated in key order until Limit items were read or 1 MB was
  * read (the filter applies after, so it never extends a page), as DynamoDB pages.
  */
-export async function readPage(entries: AsyncIterable<[Uint8Array, Item]>, options: PageOptions): Promise<Page> {
-  const items: Item[] = [];
+export async function readPage(entries: AsyncIterable<StoredItem>, options: PageOptions): Promise<Page> {
+  const items: (Item | RawJson)[] = [];
   let scannedCount = 0;
   let count = 0;
   let readBytes = 0;
   let lastEvaluatedKey: Item | undefined;
-  for await (const [, entry] of entries) {
-    const item = options.resolve ? ((await options.resolve(entry)) ?? entry) : entry;
+  for await (const entry of entries) {
+    // An index entry fetching its item from the table is measured and returned as that item.
+    const resolved = options.resolve ? ((await options.resolve(entry.item)) ?? entry.item) : undefined;
     scannedCount++;
-    readBytes += itemSizeBytes(item);
-    if (!options.filter || evaluateCondition(options.filter, item)) {
+    readBytes += resolved ? itemSizeBytes(resolved) : entry.size;
+    if (!options.filter || evaluateCondition(options.filter, resolved ?? entry.item)) {
       count++;
-      if (!options.countOnly) items.push(options.projection ? projectItem(item, options.projection) : item);
+      if (!options.countOnly) {
+        if (options.projection) items.push(projectItem(resolved ?? entry.item, options.projection));
+        else items.push(resolved ?? entry.json);
+      }
     }
     if ((options.limit !== undefined && scannedCount >= options.limit) || readBytes >= PAGE_BYTES_MAX) {
       lastEvaluatedKey = {};
-      for (const name of options.keyNames) if (entry[name]) lastEvaluatedKey[name] = entry[name];
+      const keys = entry.item;
+      for (const name of options.keyNames) if (keys[name]) lastEvaluatedKey[name] = keys[name];
       break;
     }
   }

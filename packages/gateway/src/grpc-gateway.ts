@@ -3,7 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { DynamoApi } from '@shoal/api';
 import { isShoalError } from '@shoal/base';
-import { CORAL_SERVICE_NAMESPACE, DynamoError, REQUEST_BODY_BYTES_MAX } from '@shoal/model';
+import { CORAL_SERVICE_NAMESPACE, DynamoError, encodeJsonDocument, REQUEST_BODY_BYTES_MAX } from '@shoal/model';
 import type { GatewayLog } from './http-gateway.js';
 
 const PROTO = fileURLToPath(new URL('../../../proto/dynamodb.proto', import.meta.url));
@@ -41,7 +41,7 @@ export async function startGrpcGateway(api: DynamoApi, listen: string, log: Gate
   for (const operation of Object.keys(service)) {
     implementation[operation] = (call: grpc.ServerUnaryCall<Document, Document>, callback: grpc.sendUnaryData<Document>) => {
       handle(api, operation, call.request.json).then(
-        (result) => callback(null, { json: Buffer.from(JSON.stringify(result)) }),
+        (result) => callback(null, { json: encodeJsonDocument(result) }),
         (error: unknown) => {
           let dynamo: DynamoError;
           if (isShoalError(error) && error instanceof DynamoError) dynamo = error;
@@ -59,7 +59,7 @@ export async function startGrpcGateway(api: DynamoApi, listen: string, log: Gate
   return { port, close: () => server.forceShutdown() };
 }
 
-async function handle(api: DynamoApi, operation: string, json: Uint8Array | undefined): Promise<unknown> {
+async function handle(api: DynamoApi, operation: string, json: Uint8Array | undefined): Promise<Record<string, unknown>> {
   if (!api.supports(operation)) throw DynamoError.unknownOperation();
   let parsed: unknown;
   try {

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { crc32 } from 'node:zlib';
 import type { DynamoApi } from '@shoal/api';
 import { isShoalError } from '@shoal/base';
-import { CORAL_SERVICE_NAMESPACE, DynamoError, REQUEST_BODY_BYTES_MAX } from '@shoal/model';
+import { CORAL_SERVICE_NAMESPACE, DynamoError, encodeJsonDocument, REQUEST_BODY_BYTES_MAX } from '@shoal/model';
 import { checkAuthentication } from './authentication.js';
 
 /**
@@ -90,7 +90,7 @@ async function handle(api: DynamoApi, log: GatewayLog, request: IncomingMessage,
       throw DynamoError.serialization('Start of list found where not expected');
     }
     const result = await api.handle(operation, parsed, { host: request.headers.host ?? 'localhost' });
-    sendJson(response, 200, replyType, JSON.stringify(result));
+    send(response, 200, replyType, encodeJsonDocument(result));
   } catch (error) {
     if (isShoalError(error) && error instanceof DynamoError) return sendError(response, replyType, error);
     log.error(`operation ${operation} failed`, error);
@@ -104,15 +104,14 @@ function sendError(response: ServerResponse, contentType: string, error: DynamoE
   if (error.message) body[error.namespace === CORAL_SERVICE_NAMESPACE ? 'Message' : 'message'] = error.message;
   if (error.item) body.Item = error.item;
   if (error.cancellationReasons) body.CancellationReasons = error.cancellationReasons;
-  sendJson(response, error.status, contentType, JSON.stringify(body));
-}
-
-function sendJson(response: ServerResponse, status: number, contentType: string, text: string): void {
-  sendRaw(response, status, contentType, text);
+  sendRaw(response, error.status, contentType, JSON.stringify(body));
 }
 
 function sendRaw(response: ServerResponse, status: number, contentType: string, text: string): void {
-  const bytes = Buffer.from(text, 'utf8');
+  send(response, status, contentType, Buffer.from(text, 'utf8'));
+}
+
+function send(response: ServerResponse, status: number, contentType: string, bytes: Buffer): void {
   response.writeHead(status, {
     'Content-Type': contentType,
     'Content-Length': bytes.length,

@@ -4,3 +4,4 @@ export * from './limits.js';
 export * from './errors.js';
 export * from './item-size.js';
 export * from './attribute-validation.js';
+export * from './raw-json.js';

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { SeededRandom } from '@shoal/base';
 import { prepareExpressions } from '@shoal/expressions';
 import type { Item } from '@shoal/model';
-import { itemStorageKey, type TableHandle, type WriteCommand } from '@shoal/partition';
+import { decodeItem, itemStorageKey, type TableHandle, type WriteCommand } from '@shoal/partition';
 import { NotLeaderError, ProposalDroppedError } from '@shoal/raft';
 import { InMemoryNetwork, RaftHost } from '@shoal/raft-host';
 import { MemoryEngine, type WriteOp } from '@shoal/storage';
@@ -58,7 +58,7 @@ class Partition {
   /** The counter as a node's replica has applied it (no read barrier). */
   counterOn(node: number): number {
     const bytes = this.machines.get(node)!.keyspace.getSync(storageKeyOf(counterKey));
-    return bytes ? Number(JSON.parse(new TextDecoder().decode(bytes)).n.N) : 0;
+    return bytes ? Number((decodeItem(bytes).n as { N: string }).N) : 0;
   }
 
   async stop(): Promise<void> {

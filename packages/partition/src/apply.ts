@@ -39,13 +39,14 @@ function applyUpdateCommand(
     }
     throw error;
   }
-  if (itemSizeBytes(next) > ITEM_SIZE_BYTES_MAX) {
+  const size = itemSizeBytes(next);
+  if (size > ITEM_SIZE_BYTES_MAX) {
     return {
       status: 'rejected',
       rejection: { type: 'ValidationException', message: 'Item size to update has exceeded the maximum allowed size' },
     };
   }
-  return applied(current, next, updateReturnValues(returnValues, update, current, next));
+  return applied(current, next, updateReturnValues(returnValues, update, current, next), size);
 }
 
 function updateReturnValues(
@@ -68,7 +69,7 @@ function updateReturnValues(
   }
 }
 
-function applied(before: Item | undefined, after: Item | undefined, attributes: Item | undefined): WriteOutcome {
+function applied(before: Item | undefined, after: Item | undefined, attributes: Item | undefined, afterSize?: number): WriteOutcome {
   const nonEmpty = attributes && Object.keys(attributes).length > 0 ? attributes : undefined;
-  return { status: 'applied', before, after, attributes: nonEmpty };
+  return afterSize === undefined ? { status: 'applied', before, after, attributes: nonEmpty } : { status: 'applied', before, after, attributes: nonEmpty, afterSize };
 }

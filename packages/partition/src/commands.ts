@@ -32,6 +32,8 @@ export type WriteOutcome =
       before: Item | undefined;
       after: Item | undefined;
       attributes: Item | undefined;
+      /** DynamoDB's size of `after`, when applying already measured it. */
+      afterSize?: number;
       /** Size of the item's collection after the write, for tables with local indexes. */
       itemCollectionBytes?: number;
     }

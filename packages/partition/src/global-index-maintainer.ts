@@ -2,7 +2,8 @@ import type { Item } from '@shoal/model';
 import type { StorageEngine, WriteOp } from '@shoal/storage';
 import { CHANGE_LOG_RANGE, decodeChangeRecord } from './change-log.js';
 import { indexWrites, type IndexHandle } from './index-entries.js';
-import { encodeItem, writeWhenAccepted, type DurableWriter, type TableHandle } from './partition-store.js';
+import { writeWhenAccepted, type DurableWriter, type TableHandle } from './partition-store.js';
+import { encodeItem } from './stored-item.js';
 
 /** Change records applied to the global indexes per durable batch. */
 const CHANGES_PER_BATCH = 256;

@@ -1,12 +1,13 @@
 import { itemSizeBytes, type Item } from '@shoal/model';
 import type { KeyShape, TableStatistics } from '@shoal/metadata';
-import { canReadSync, GroupCommitQueueFull, type KeyRange, type StorageEngine, type WriteOp } from '@shoal/storage';
+import { canIterateText, canReadSync, GroupCommitQueueFull, type KeyRange, type StorageEngine, type WriteOp } from '@shoal/storage';
 import { applyWrite } from './apply.js';
 import type { WriteCommand, WriteOutcome } from './commands.js';
 import { itemStorageKey, tableKeyRange } from './item-key.js';
 import { indexEntryKey, indexKeyRange, indexWrites, projectForIndex, type IndexHandle } from './index-entries.js';
 import { CHANGE_LOG_RANGE, changeRecordOp, decodeChangeRecord } from './change-log.js';
 import { GlobalIndexMaintainer, type TableResolver } from './global-index-maintainer.js';
+import { decodeItem, encodeItem, StoredItem } from './stored-item.js';
 
 /** Something that makes write batches durable, e.g. a group-commit writer over an engine. */
 export interface DurableWriter {
@@ -31,11 +32,13 @@ export interface ItemStore {
    * Reads are strongly consistent by default; `consistent` false lets a replicated store skip the
    * read barrier (ConsistentRead = false: the result may miss the latest writes, never invent any).
    */
-  getItem(table: TableHandle, key: Item, consistent?: boolean): Promise<Item | undefined>;
+  getItem(table: TableHandle, key: Item, consistent?: boolean): Promise<StoredItem | undefined>;
   /** Items at several storage keys, in the order asked. */
   getMany(storageKeys: Uint8Array[], consistent?: boolean): Promise<(Item | undefined)[]>;
-  /** Items (or index entries) in key order within a range, with their storage keys. */
-  scan(range: KeyRange, consistent?: boolean): AsyncIterable<[Uint8Array, Item]>;
+  /** Items (or index entries) in key order within a range, with their storage keys; decoded on demand. */
+  scan(range: KeyRange, consistent?: boolean): AsyncIterable<[Uint8Array, StoredItem]>;
+  /** The same items without their storage keys, which a store may then skip reading. */
+  scanItems(range: KeyRange, consistent?: boolean): AsyncIterable<StoredItem>;
   reindex(table: TableHandle, key: Item, index: IndexHandle): Promise<void>;
   dropIndex(tableNumber: number, indexNumber: number): Promise<void>;
   dropTable(tableNumber: number): Promise<void>;
@@ -55,8 +58,6 @@ export interface TableHandle {
   indexes?: readonly IndexHandle[];
 }
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 const THROTTLED: WriteOutcome = {
   status: 'rejected',
   rejection: {
@@ -101,14 +102,6 @@ async function roomFor(writer: DurableWriter, opsCount: number): Promise<void> {
 /** A storage key as a string, for maps keyed by item (one byte per character). */
 export function storageKeyName(storageKey: Uint8Array): string {
   return Buffer.from(storageKey.buffer, storageKey.byteOffset, storageKey.byteLength).toString('latin1');
-}
-
-export function encodeItem(item: Item): Uint8Array {
-  return encoder.encode(JSON.stringify(item));
-}
-
-export function decodeItem(bytes: Uint8Array): Item {
-  return JSON.parse(decoder.decode(bytes)) as Item;
 }
 
 function collectionId(tableNumber: number, partitionValue: Item[string] | undefined): string {
@@ -190,9 +183,9 @@ export class PartitionStore implements ItemStore {
     return this.globalIndexes.idle();
   }
 
-  async getItem(table: TableHandle, key: Item): Promise<Item | undefined> {
+  async getItem(table: TableHandle, key: Item): Promise<StoredItem | undefined> {
     const bytes = await this.read(itemStorageKey(table.tableNumber, table.shape, key));
-    return bytes ? decodeItem(bytes) : undefined;
+    return bytes ? StoredItem.fromBytes(bytes) : undefined;
   }
 
   /** Point reads skip the thread-pool round trip when the engine can answer synchronously. */
@@ -236,7 +229,7 @@ export class PartitionStore implements ItemStore {
     const ops: WriteOp[] = [];
     const after = outcome.status === 'applied' ? outcome.after : current;
     if (outcome.status === 'applied') {
-      if (outcome.after) ops.push({ type: 'put', key: storageKey, value: encodeItem(outcome.after) });
+      if (outcome.after) ops.push({ type: 'put', key: storageKey, value: encodeItem(outcome.after, outcome.afterSize) });
       else if (current) ops.push({ type: 'del', key: storageKey });
       // Global indexes are maintained asynchronously from the change log, as DynamoDB's are.
       if (ops.length > 0 && hasGlobals) ops.push(changeRecordOp(table.tableNumber, ++this.changeSequence, current, outcome.after));
@@ -321,7 +314,7 @@ export class PartitionStore implements ItemStore {
     const stats: TableStatistics = { itemCount: 0, sizeBytes: 0 };
     for await (const [, value] of this.engine.iterate(indexKeyRange(tableNumber, indexNumber))) {
       stats.itemCount++;
-      stats.sizeBytes += itemSizeBytes(decodeItem(value));
+      stats.sizeBytes += StoredItem.fromBytes(value).size;
     }
     this.indexStatistics.set(`${tableNumber}:${indexNumber}`, stats);
   }
@@ -347,8 +340,9 @@ export class PartitionStore implements ItemStore {
   /** Recounts the item collections of a table with local indexes (at startup). */
   async loadItemCollections(table: TableHandle): Promise<void> {
     if (!table.indexes?.some((index) => index.kind === 'local')) return;
-    for await (const [, item] of this.scan(tableKeyRange(table.tableNumber))) {
-      let size = itemSizeBytes(item);
+    for await (const [, stored] of this.scan(tableKeyRange(table.tableNumber))) {
+      const item = stored.item;
+      let size = stored.size;
       for (const index of table.indexes) {
         if (index.kind === 'local' && indexEntryKey(table.tableNumber, table.shape, index, item)) size += itemSizeBytes(projectForIndex(table.shape, index, item));
       }
@@ -378,8 +372,16 @@ export class PartitionStore implements ItemStore {
   }
 
   /** Durable items in key order within a range, with their storage keys. */
-  async *scan(range: KeyRange): AsyncIterable<[Uint8Array, Item]> {
-    for await (const [key, value] of this.engine.iterate(range)) yield [key, decodeItem(value)];
+  async *scan(range: KeyRange): AsyncIterable<[Uint8Array, StoredItem]> {
+    for await (const [key, value] of this.engine.iterate(range)) yield [key, StoredItem.fromBytes(value)];
+  }
+
+  async *scanItems(range: KeyRange): AsyncIterable<StoredItem> {
+    if (!canIterateText(this.engine)) {
+      for await (const [, stored] of this.scan(range)) yield stored;
+      return;
+    }
+    for await (const text of this.engine.iterateText(range)) yield StoredItem.fromText(text);
   }
 
   statisticsOf(tableNumber: number): TableStatistics {
@@ -391,7 +393,7 @@ export class PartitionStore implements ItemStore {
     const stats: TableStatistics = { itemCount: 0, sizeBytes: 0 };
     for await (const [, value] of this.engine.iterate(tableKeyRange(tableNumber))) {
       stats.itemCount++;
-      stats.sizeBytes += itemSizeBytes(decodeItem(value));
+      stats.sizeBytes += StoredItem.fromBytes(value).size;
     }
     this.statistics.set(tableNumber, stats);
   }

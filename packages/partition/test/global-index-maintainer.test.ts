@@ -63,7 +63,7 @@ describe('global indexes maintained from the change log', () => {
     expect((await store.execute(table, { id: { S: 'after' } }, put({ id: { S: 'after' }, genre: { S: 'z' } }))).status).toBe('applied');
     await store.indexesSettled();
     const items: string[] = [];
-    for await (const [, item] of store.scan({ gte: Uint8Array.of(0x10), lt: Uint8Array.of(0x11) })) items.push(JSON.stringify([item.id, item.genre]));
+    for await (const [, { item }] of store.scan({ gte: Uint8Array.of(0x10), lt: Uint8Array.of(0x11) })) items.push(JSON.stringify([item.id, item.genre]));
     const entries = (await rows(engine, INDEX_PREFIX)).map((item) => JSON.stringify([item.id, item.genre]));
     expect(entries.sort()).toEqual(items.sort());
     expect(items.length).toBeGreaterThan(10);

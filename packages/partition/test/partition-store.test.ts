@@ -54,7 +54,7 @@ for (const [name, wrap] of [['synchronous reads', (e: MemoryEngine) => e], ['asy
       for (const batch of writer.batches) batch.release();
       await Promise.all(results);
       expect(acknowledged).toEqual(['{"N":"1"}', '{"N":"2"}', '{"N":"3"}']);
-      expect(await store.getItem(table, key)).toEqual({ id: { S: 'counter' }, n: { N: '3' } });
+      expect((await store.getItem(table, key))?.item).toEqual({ id: { S: 'counter' }, n: { N: '3' } });
       expect(store.statisticsOf(1).itemCount).toBe(1);
     });
 

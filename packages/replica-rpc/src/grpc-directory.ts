@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Item } from '@shoal/model';
 import type { TableStatistics } from '@shoal/metadata';
-import { decodeItem, type IndexHandle, type TableHandle, type WriteCommand, type WriteOutcome } from '@shoal/partition';
+import { decodeItem, StoredItem, type StoredEntry, type IndexHandle, type TableHandle, type WriteCommand, type WriteOutcome } from '@shoal/partition';
 import type { MembershipControl, ReadMode, ReplicaClient, ReplicaDirectory, ReplicaState } from '@shoal/router';
 import type { ConfigChange, Membership } from '@shoal/raft';
 import type { TokenRange } from '@shoal/partition-replica';
@@ -95,7 +95,9 @@ class RemoteReplica implements ReplicaClient {
   }
 
   private page(range: KeyRange, mode: ReadMode, owned: TokenRange | undefined, continuing: number | undefined): Promise<ScanResponse> {
-    const request: ScanRequest = { group: this.group, range: rangeToWire(range), limit: SCAN_PAGE_ENTRIES, continuation: continuing !== undefined, eventual: mode !== 'consistent', anyReplica: mode === 'any' };
+    // A page holds at most what the caller may read (a Query's Limit), the server's filtering aside.
+    const limit = Math.max(1, Math.min(SCAN_PAGE_ENTRIES, range.limit ?? SCAN_PAGE_ENTRIES));
+    const request: ScanRequest = { group: this.group, range: rangeToWire(range), limit, continuation: continuing !== undefined, eventual: mode !== 'consistent', anyReplica: mode === 'any' };
     if (owned) Object.assign(request, { ownedStart: owned.start.toString(), ownedEnd: owned.end.toString() });
     if (continuing !== undefined) request.generation = continuing;
     return new Promise((resolve, reject) => {
@@ -111,8 +113,9 @@ class RemoteReplica implements ReplicaClient {
     return fromJsonBytes<WriteOutcome>((await this.call('execute', true, { table, key, command })).result);
   }
 
-  async getItem(table: TableHandle, key: Item, mode: ReadMode): Promise<Item | undefined> {
-    return fromJsonBytes<Item | null>((await this.call('getItem', false, { table, key, mode })).result) ?? undefined;
+  async getItem(table: TableHandle, key: Item, mode: ReadMode): Promise<StoredItem | undefined> {
+    const [value] = (await this.call('getItem', false, { table, key, mode })).values ?? [];
+    return value?.present && value.value ? StoredItem.fromBytes(value.value) : undefined;
   }
 
   async getMany(storageKeys: Uint8Array[], mode: ReadMode): Promise<(Item | undefined)[]> {
@@ -120,10 +123,10 @@ class RemoteReplica implements ReplicaClient {
     return (response.values ?? []).map((value) => (value.present && value.value ? decodeItem(value.value) : undefined));
   }
 
-  async openScan(range: KeyRange, mode: ReadMode, owned?: TokenRange): Promise<AsyncIterable<[Uint8Array, Item]>> {
+  async openScan(range: KeyRange, mode: ReadMode, owned?: TokenRange): Promise<AsyncIterable<StoredEntry>> {
     const raw = await this.openRawScan(range, mode, owned);
     return (async function* () {
-      for await (const [key, value] of raw) yield [key, decodeItem(value)] as [Uint8Array, Item];
+      for await (const [key, value] of raw) yield [key, StoredItem.fromBytes(value)] as StoredEntry;
     })();
   }
 

@@ -103,8 +103,10 @@ export class ReplicaServer {
     switch (request.operation) {
       case 'execute':
         return { result: toJsonBytes(await replica.execute(args.table, args.key, args.command)) };
-      case 'getItem':
-        return { result: toJsonBytes(await replica.getItem(args.table, args.key, args.mode ?? 'consistent')) };
+      case 'getItem': {
+        const stored = await replica.getItem(args.table, args.key, args.mode ?? 'consistent');
+        return { values: [stored ? { present: true, value: stored.bytes } : { present: false }] };
+      }
       case 'getMany':
         return { values: (await replica.getMany(keys, args?.mode ?? 'consistent')).map((item) => (item ? { present: true, value: encodeItem(item) } : { present: false })) };
       case 'reindex':

@@ -1,6 +1,6 @@
 import type { Item } from '@shoal/model';
 import type { TableStatistics } from '@shoal/metadata';
-import { itemStorageKey, type IndexHandle, type ItemStore, type TableHandle, type WriteCommand, type WriteOutcome } from '@shoal/partition';
+import { itemStorageKey, type StoredEntry, type StoredItem, type IndexHandle, type ItemStore, type TableHandle, type WriteCommand, type WriteOutcome } from '@shoal/partition';
 import type { Partition } from '@shoal/placement';
 import { compareBytes, rangeAfter, type KeyRange } from '@shoal/storage';
 import type { ReadMode, ReplicaClient } from './replica-client.js';
@@ -43,7 +43,7 @@ export class ClusterStore implements ItemStore {
     return this.router.withNearest(partition.id, (replica) => action(replica, 'any'), (replica) => action(replica, 'leader'));
   }
 
-  getItem(table: TableHandle, key: Item, consistent = true): Promise<Item | undefined> {
+  getItem(table: TableHandle, key: Item, consistent = true): Promise<StoredItem | undefined> {
     const storageKey = itemStorageKey(table.tableNumber, table.shape, key);
     return this.router.routed(() => this.onReader(this.router.partitionOfItem(storageKey), consistent, (replica, mode) => replica.getItem(table, key, mode)));
   }
@@ -75,7 +75,7 @@ export class ClusterStore implements ItemStore {
    * A range read over the partitions of the current map. When a split overtakes it (a replica
    * answers that its range changed), it resumes after the last key it returned, on the newer map.
    */
-  async *scan(range: KeyRange, consistent = true): AsyncIterable<[Uint8Array, Item]> {
+  async *scan(range: KeyRange, consistent = true): AsyncIterable<StoredEntry> {
     let rest = range;
     const deadline = Date.now() + SCAN_RESUME_DEADLINE_MS;
     for (;;) {
@@ -97,10 +97,15 @@ export class ClusterStore implements ItemStore {
     }
   }
 
-  private async *scanOnce(range: KeyRange, consistent: boolean): AsyncIterable<[Uint8Array, Item]> {
+  /** Keys are needed here anyway: a scan overtaken by a split resumes after its last key. */
+  async *scanItems(range: KeyRange, consistent = true): AsyncIterable<StoredItem> {
+    for await (const [, stored] of this.scan(range, consistent)) yield stored;
+  }
+
+  private async *scanOnce(range: KeyRange, consistent: boolean): AsyncIterable<StoredEntry> {
     const partitions = this.router.partitionsFor(range);
     const streams = await Promise.all(partitions.map((partition) => this.onReader(partition, consistent, (replica, mode) => replica.openScan(range, mode, partition))));
-    if (streams.length === 1) yield* streams[0] as AsyncIterable<[Uint8Array, Item]>;
+    if (streams.length === 1) yield* streams[0] as AsyncIterable<StoredEntry>;
     else yield* mergeByKey(streams, range.reverse === true);
   }
 
@@ -154,25 +159,25 @@ function sum(all: TableStatistics[]): TableStatistics {
 }
 
 /** Merges key-ordered streams into one (descending with `reverse`). */
-export async function* mergeByKey(sources: AsyncIterable<[Uint8Array, Item]>[], reverse: boolean): AsyncIterable<[Uint8Array, Item]> {
+export async function* mergeByKey<T>(sources: AsyncIterable<[Uint8Array, T]>[], reverse: boolean): AsyncIterable<[Uint8Array, T]> {
   const iterators = sources.map((source) => source[Symbol.asyncIterator]());
   const heads = await Promise.all(iterators.map((iterator) => iterator.next()));
   try {
     for (;;) {
       let best = -1;
       for (let i = 0; i < heads.length; i++) {
-        const head = heads[i] as IteratorResult<[Uint8Array, Item]>;
+        const head = heads[i] as IteratorResult<[Uint8Array, T]>;
         if (head.done) continue;
         if (best < 0) {
           best = i;
           continue;
         }
-        const order = compareBytes(head.value[0], (heads[best] as IteratorYieldResult<[Uint8Array, Item]>).value[0]);
+        const order = compareBytes(head.value[0], (heads[best] as IteratorYieldResult<[Uint8Array, T]>).value[0]);
         if (reverse ? order > 0 : order < 0) best = i;
       }
       if (best < 0) return;
-      yield (heads[best] as IteratorYieldResult<[Uint8Array, Item]>).value;
-      heads[best] = await (iterators[best] as AsyncIterator<[Uint8Array, Item]>).next();
+      yield (heads[best] as IteratorYieldResult<[Uint8Array, T]>).value;
+      heads[best] = await (iterators[best] as AsyncIterator<[Uint8Array, T]>).next();
     }
   } finally {
     await Promise.all(iterators.map((iterator, i) => (heads[i]?.done ? undefined : iterator.return?.())));

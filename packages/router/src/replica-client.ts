@@ -1,6 +1,6 @@
 import type { Item } from '@shoal/model';
 import type { TableStatistics } from '@shoal/metadata';
-import { decodeItem, itemStorageKey, type IndexHandle, type PartitionStore, type TableHandle, type WriteCommand, type WriteOutcome } from '@shoal/partition';
+import { decodeItem, itemStorageKey, StoredItem, type StoredEntry, type IndexHandle, type PartitionStore, type TableHandle, type WriteCommand, type WriteOutcome } from '@shoal/partition';
 import { itemKeyToken, type PartitionLeadership, type TokenRange } from '@shoal/partition-replica';
 import type { Bytes, KeyRange, WriteOp } from '@shoal/storage';
 
@@ -12,13 +12,13 @@ import type { Bytes, KeyRange, WriteOp } from '@shoal/storage';
  */
 export interface ReplicaClient {
   execute(table: TableHandle, key: Item, command: WriteCommand): Promise<WriteOutcome>;
-  getItem(table: TableHandle, key: Item, mode: ReadMode): Promise<Item | undefined>;
+  getItem(table: TableHandle, key: Item, mode: ReadMode): Promise<StoredItem | undefined>;
   getMany(storageKeys: Uint8Array[], mode: ReadMode): Promise<(Item | undefined)[]>;
   /**
    * `owned`: the tokens the router believes this partition owns; a replica that no longer serves
    * them all refuses (StaleRangeError), and one in the middle of a split returns only theirs.
    */
-  openScan(range: KeyRange, mode: ReadMode, owned?: TokenRange): Promise<AsyncIterable<[Uint8Array, Item]>>;
+  openScan(range: KeyRange, mode: ReadMode, owned?: TokenRange): Promise<AsyncIterable<StoredEntry>>;
   reindex(table: TableHandle, key: Item, index: IndexHandle): Promise<void>;
   dropIndex(tableNumber: number, indexNumber: number): Promise<void>;
   dropTable(tableNumber: number): Promise<void>;
@@ -77,12 +77,12 @@ export class LocalReplica implements ReplicaClient {
     return result;
   }
 
-  async getItem(table: TableHandle, key: Item, mode: ReadMode): Promise<Item | undefined> {
+  async getItem(table: TableHandle, key: Item, mode: ReadMode): Promise<StoredItem | undefined> {
     const storageKey = itemStorageKey(table.tableNumber, table.shape, key);
     return this.checkedRead([storageKey], mode, async (store) => {
       if (store) return store.getItem(table, key);
       const bytes = await this.leadership.keyspace.get(storageKey);
-      return bytes ? decodeItem(bytes) : undefined;
+      return bytes ? StoredItem.fromBytes(bytes) : undefined;
     });
   }
 
@@ -93,18 +93,19 @@ export class LocalReplica implements ReplicaClient {
     });
   }
 
-  async openScan(range: KeyRange, mode: ReadMode, owned?: TokenRange): Promise<AsyncIterable<[Uint8Array, Item]>> {
+  async openScan(range: KeyRange, mode: ReadMode, owned?: TokenRange): Promise<AsyncIterable<StoredEntry>> {
     if (mode !== 'any') await this.store(mode);
     const leadership = this.leadership;
     const view = leadership.scanView(owned);
-    const entries = leadership.keyspace.iterate(range);
+    // A limit counts what the caller reads, so it cannot apply below a view that leaves entries out.
+    const entries = leadership.keyspace.iterate(view.keep ? withoutLimit(range) : range);
     return (async function* () {
       // The engine's iterator reads one snapshot, taken at the first step: check the range has not changed by then.
       let first = true;
       for await (const [key, value] of entries) {
         if (first) leadership.checkGeneration(view.generation);
         first = false;
-        if (!view.keep || view.keep(key, value)) yield [key, decodeItem(value)] as [Uint8Array, Item];
+        if (!view.keep || view.keep(key, value)) yield [key, StoredItem.fromBytes(value)] as StoredEntry;
       }
     })();
   }
@@ -151,4 +152,9 @@ export class LocalReplica implements ReplicaClient {
   proposeWritesIf(key: Bytes, expected: Bytes | undefined, ops: WriteOp[]): Promise<boolean> {
     return this.leadership.proposeWritesIf(key, expected, ops);
   }
+}
+
+function withoutLimit(range: KeyRange): KeyRange {
+  const { limit: _limit, ...rest } = range;
+  return rest;
 }

@@ -107,15 +107,15 @@ describe('eventually consistent reads', () => {
     const follower = partition.replicas.find((node) => !cluster!.nodes.get(node)!.replica(partition.id)!.isLeader)!;
     const azOf = new Map(PLACEMENTS.map((node) => [node.id, node.az]));
     const nearby = new ClusterStore(new Router(cluster.router.map, cluster.directory, { localAz: azOf.get(follower)!, nodeAzs: azOf }));
-    await waitFor(async () => (await nearby.getItem(table, key, false))?.v !== undefined, 'the follower to apply the write');
+    await waitFor(async () => (await nearby.getItem(table, key, false))?.item.v !== undefined, 'the follower to apply the write');
     // The follower is cut off: a second write commits on the other two.
     cluster.network.isolate(follower, PLACEMENTS.map((node) => node.id).filter((node) => node !== follower));
     await put('2');
     // The nearby replica still answers, with what it has (stale, never invented); a consistent read sees the write.
-    expect(await nearby.getItem(table, key, false)).toEqual({ id: { S: 'song' }, v: { N: '1' } });
-    expect(await nearby.getItem(table, key, true)).toEqual({ id: { S: 'song' }, v: { N: '2' } });
+    expect((await nearby.getItem(table, key, false))?.item).toEqual({ id: { S: 'song' }, v: { N: '1' } });
+    expect((await nearby.getItem(table, key, true))?.item).toEqual({ id: { S: 'song' }, v: { N: '2' } });
     cluster.network.heal();
-    await waitFor(async () => JSON.stringify(await nearby.getItem(table, key, false)) === JSON.stringify({ id: { S: 'song' }, v: { N: '2' } }), 'the follower to catch up');
+    await waitFor(async () => JSON.stringify((await nearby.getItem(table, key, false))?.item) === JSON.stringify({ id: { S: 'song' }, v: { N: '2' } }), 'the follower to catch up');
   });
 });
 

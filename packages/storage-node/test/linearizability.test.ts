@@ -78,7 +78,7 @@ async function runNemesis(runMs: number, followerReads: boolean) {
       try {
         const itemKey: Item = { id: { S: key } };
         if (input.op === 'get') {
-          const item = await store.getItem(table, itemKey, !followerReads);
+          const item = (await store.getItem(table, itemKey, !followerReads))?.item;
           operation.output = { value: (item?.v as { S: string } | undefined)?.S };
         } else if (input.op === 'put') {
           const outcome = await store.execute(table, itemKey, { kind: 'put', item: { id: { S: key }, v: { S: value } }, returnValues: 'NONE', returnItemOnConditionFailure: false });

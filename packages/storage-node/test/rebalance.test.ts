@@ -60,7 +60,7 @@ async function rebalance(control: LocalMembershipControl, router: Router, moves:
 async function contents(store: ClusterStore): Promise<{ ids: string[]; count: number; checksum: string }> {
   const hash = createHash('sha256');
   const ids: string[] = [];
-  for await (const [key, item] of store.scan(tableKeyRange(1))) {
+  for await (const [key, { item }] of store.scan(tableKeyRange(1))) {
     hash.update(Buffer.from(key)).update(JSON.stringify(item));
     ids.push((item.id as { S: string }).S);
   }

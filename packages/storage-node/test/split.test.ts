@@ -68,8 +68,8 @@ async function pagedQuery(store: ClusterStore, range: KeyRange): Promise<[Uint8A
   const all: [Uint8Array, Item][] = [];
   for (let rest: KeyRange = { ...range, limit: PAGE_ITEMS }; ; ) {
     const page: [Uint8Array, Item][] = [];
-    for await (const entry of store.scan(rest)) {
-      page.push(entry);
+    for await (const [key, stored] of store.scan(rest)) {
+      page.push([key, stored.item]);
       if (page.length === PAGE_ITEMS) break;
     }
     all.push(...page);
@@ -156,7 +156,7 @@ describe('splitting partitions', () => {
 
     // Every acknowledged item once, nothing never written, the table in token order across the boundaries.
     const items: [Uint8Array, Item][] = [];
-    for await (const entry of store.scan(tableKeyRange(1))) items.push(entry);
+    for await (const [key, stored] of store.scan(tableKeyRange(1))) items.push([key, stored.item]);
     expectAscending(items);
     const stored = new Set(items.map(([, item]) => idOf(item)));
     expect(stored.size).toBe(items.length);
@@ -169,7 +169,7 @@ describe('splitting partitions', () => {
     // The global index holds one entry per item, in index key order.
     await store.indexesSettled();
     const entries: [Uint8Array, Item][] = [];
-    for await (const entry of store.scan(indexKeyRange(1, 1))) entries.push(entry);
+    for await (const [key, stored] of store.scan(indexKeyRange(1, 1))) entries.push([key, stored.item]);
     expectAscending(entries);
     expect(entries.map(([, item]) => idOf(item)).sort()).toEqual([...stored].sort());
 
@@ -214,7 +214,7 @@ describe('splitting partitions', () => {
     await Promise.all(writers);
     await controller.stop();
     const stored = new Set<string>();
-    for await (const [, item] of store.scan(tableKeyRange(1))) stored.add(idOf(item));
+    for await (const [, { item }] of store.scan(tableKeyRange(1))) stored.add(idOf(item));
     expect(acknowledged.filter((id) => !stored.has(id))).toEqual([]);
     expect(stored.size).toBe(acknowledged.length);
   }, 90_000);

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { RocksLevel } from '@nxtedition/rocksdb';
-import type { Bytes, KeyRange, StorageEngine, WriteOp, WriteOptions } from '@shoal/storage';
+import type { Bytes, KeyRange, StorageEngine, TextIterableEngine, WriteOp, WriteOptions } from '@shoal/storage';
 
 /**
  * The RocksDB engine on `@nxtedition/rocksdb` 12.x (RocksDB 9.7; the choice in
@@ -46,7 +46,13 @@ export async function openNxteditionEngine(directory: string, options: RocksDbEn
   return new RocksDbEngine(db);
 }
 
-class RocksDbEngine implements StorageEngine {
+/** What an iteration hands over: keys and values as Buffers unless asked otherwise. */
+interface RowShape {
+  keys?: false;
+  valueEncoding?: 'utf8';
+}
+
+class RocksDbEngine implements TextIterableEngine {
   constructor(private readonly db: RocksLevel) {}
 
   async get(key: Bytes): Promise<Bytes | undefined> {
@@ -79,7 +85,16 @@ class RocksDbEngine implements StorageEngine {
     );
   }
 
-  async *iterate(range: KeyRange): AsyncIterable<[Bytes, Bytes]> {
+  iterate(range: KeyRange): AsyncIterable<[Bytes, Bytes]> {
+    return this.rows(range, {}, (key, value) => [key as Buffer, value as Buffer]);
+  }
+
+  /** Values only, as strings: the binding then creates no Buffer per key and per value (~4 µs each). */
+  iterateText(range: KeyRange): AsyncIterable<string> {
+    return this.rows(range, { keys: false, valueEncoding: 'utf8' }, (_key, value) => value as string);
+  }
+
+  private async *rows<T>(range: KeyRange, shape: RowShape, row: (key: unknown, value: unknown) => T): AsyncIterable<T> {
     if (range.limit === 0) return;
     const iterator = this.db.iterator({
       ...(range.gt ? { gt: asBuffer(range.gt) } : {}),
@@ -88,17 +103,19 @@ class RocksDbEngine implements StorageEngine {
       ...(range.lte ? { lte: asBuffer(range.lte) } : {}),
       reverse: range.reverse === true,
       limit: range.limit ?? -1,
+      fillCache: true,
+      ...shape,
     });
     try {
       if (iterator._nextvSync) {
         const { rows, finished } = iterator._nextvSync(Math.min(range.limit ?? ITERATOR_FIRST_BATCH_ENTRIES, ITERATOR_FIRST_BATCH_ENTRIES), {});
-        for (let i = 0; i < rows.length; i += 2) yield [rows[i] as Buffer, rows[i + 1] as Buffer];
+        for (let i = 0; i < rows.length; i += 2) yield row(rows[i], rows[i + 1]);
         if (finished) return;
       }
       for (;;) {
         const entries = await iterator.nextv(ITERATOR_BATCH_ENTRIES);
         if (entries.length === 0) return;
-        for (const [key, value] of entries) yield [key, value];
+        for (const [key, value] of entries) yield row(key, value);
       }
     } finally {
       await iterator.close();

@@ -7,11 +7,17 @@ declare module '@nxtedition/rocksdb' {
     lte?: Buffer;
     reverse?: boolean;
     limit?: number;
+    /** The binding leaves iterated blocks out of the block cache unless asked. */
+    fillCache?: boolean;
+    /** Without keys, an entry's key is undefined. */
+    keys?: boolean;
+    /** 'utf8' hands values over as strings. */
+    valueEncoding?: 'utf8' | 'buffer';
   }
   interface RocksIterator {
-    nextv(size: number): Promise<[Buffer, Buffer][]>;
+    nextv(size: number): Promise<[Buffer | undefined, Buffer | string][]>;
     /** Undocumented (underscore): one batch read on the calling thread; rows are [key, value, key, value, ...]. */
-    _nextvSync?(size: number, options: object): { rows: Buffer[]; finished: boolean };
+    _nextvSync?(size: number, options: object): { rows: (Buffer | string | undefined)[]; finished: boolean };
     close(): Promise<void>;
   }
   type BatchOperation = { type: 'put'; key: Buffer; value: Buffer } | { type: 'del'; key: Buffer };

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SeededRandom } from '@shoal/base';
-import type { Bytes, KeyRange, StorageEngine, WriteOp } from './engine.js';
+import { canIterateText, type Bytes, type KeyRange, type StorageEngine, type WriteOp } from './engine.js';
 import { compareBytes, inRange } from './compare.js';
 
 /**
@@ -18,6 +18,8 @@ import { compareBytes, inRange } from './compare.js';
 export interface StorageComplianceOptions {
   /** The engine keeps its data in `directory`: check that it survives a reopen. */
   persistent?: boolean;
+  /** The engine hands values over as text (`iterateText`): check it against `iterate`. */
+  iteratesText?: boolean;
 }
 
 /** Entries written by the snapshot test: more than one native iterator batch (256 here). */
@@ -191,6 +193,27 @@ export function describeStorageCompliance(
         for (const [key, value] of actual) expect(hex(value)).toBe(hex(key));
       }
     });
+
+    if (options.iteratesText) {
+      it('iterates values as text: the same values as iterate, in the same order, across batches', async () => {
+        const random = new SeededRandom(RANDOM_SEED);
+        const { engine } = await fresh();
+        if (!canIterateText(engine)) throw new Error(`${name} does not iterate text`);
+        const values = ['{"a":{"S":"żółw 🐢"}}', '\x01123{"b":{"N":"1"}}', '', 'x'.repeat(5000)];
+        await engine.write(Array.from({ length: SNAPSHOT_ENTRIES }, (_, i) => put(numbered(i), text(values[i % values.length]! + i))), { sync: false });
+        const decoder = new TextDecoder();
+        for (let round = 0; round < 20; round++) {
+          const range: KeyRange = { reverse: random.chance(0.5) };
+          if (random.chance(0.7)) range[random.chance(0.5) ? 'gt' : 'gte'] = numbered(random.int(SNAPSHOT_ENTRIES));
+          if (random.chance(0.7)) range[random.chance(0.5) ? 'lt' : 'lte'] = numbered(random.int(SNAPSHOT_ENTRIES));
+          if (random.chance(0.3)) range.limit = random.int(300);
+          const expected = (await collect(engine, range)).map(([, value]) => decoder.decode(value));
+          const actual: string[] = [];
+          for await (const value of engine.iterateText(range)) actual.push(value);
+          expect({ seed: RANDOM_SEED, round, actual }).toEqual({ seed: RANDOM_SEED, round, actual: expected });
+        }
+      });
+    }
 
     for (const reverse of [false, true]) {
       it(`iterates a consistent snapshot${reverse ? ' in reverse' : ''}: writes after it starts do not show`, async () => {

@@ -1,4 +1,4 @@
-export { canReadSync, type Bytes, type WriteOp, type KeyRange, type WriteOptions, type StorageEngine, type SyncReadableEngine } from './engine.js';
+export { canReadSync, canIterateText, type TextIterableEngine, type Bytes, type WriteOp, type KeyRange, type WriteOptions, type StorageEngine, type SyncReadableEngine } from './engine.js';
 export { compareBytes, inRange, rangeAfter } from './compare.js';
 export { MemoryEngine } from './memory-engine.js';
 export { GroupCommitWriter, GroupCommitQueueFull, GROUP_COMMIT_OPS_MAX, GROUP_COMMIT_QUEUE_OPS_MAX, type GroupCommitOptions } from './group-commit.js';

@@ -21,9 +21,9 @@ export const getItem: OperationHandler = async (request, context) => {
   const keyError = checkKey(handle.shape, key);
   if (keyError) throw keyError;
 
-  const item = await context.store.getItem(handle, key, request.ConsistentRead === true);
+  const stored = await context.store.getItem(handle, key, request.ConsistentRead === true);
   const response: Response = {};
-  if (item) response.Item = prepared.projection ? projectItem(item, prepared.projection) : item;
-  const units = readCapacityUnits(item, request.ConsistentRead === true);
+  if (stored) response.Item = prepared.projection ? projectItem(stored.item, prepared.projection) : stored.json;
+  const units = readCapacityUnits(stored?.size ?? 0, request.ConsistentRead === true);
   return withConsumedCapacity(request, response, table.TableName, units);
 };

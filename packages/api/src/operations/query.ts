@@ -55,7 +55,9 @@ export const query: OperationHandler = async (request, context) => {
   }
   const options = pageOptionsOf(request, prepared, index ? keyNamesOf(handle.shape, index.shape) : keyNamesOf(handle.shape));
   if (index?.fetchFromTable) options.resolve = tableFetcher(context, handle);
-  const page = await readPage(context.store.scan({ ...range, reverse: !forward }, request.ConsistentRead === true), options);
+  // A page never reads past Limit items, so neither need the iteration.
+  const limit = request.Limit !== undefined ? { limit: request.Limit as number } : {};
+  const page = await readPage(context.store.scanItems({ ...range, ...limit, reverse: !forward }, request.ConsistentRead === true), options);
   return pageResponse(request, table.TableName, page, options);
 };
 

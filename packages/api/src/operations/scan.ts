@@ -47,6 +47,6 @@ export const scan: OperationHandler = async (request, context) => {
   }
   const options = pageOptionsOf(request, prepared, index ? keyNamesOf(handle.shape, index.shape) : keyNamesOf(handle.shape));
   if (index?.fetchFromTable) options.resolve = tableFetcher(context, handle);
-  const page = await readPage(context.store.scan(range, request.ConsistentRead === true), options);
+  const page = await readPage(context.store.scanItems(range, request.ConsistentRead === true), options);
   return pageResponse(request, table.TableName, page, options);
 };
