@@ -15,12 +15,13 @@ export function readCapacityUnits(itemBytes: number, consistent: boolean): numbe
   return consistent ? units : units / 2;
 }
 
-/** Adds ConsumedCapacity to a response when the request asked for it. */
-export function withConsumedCapacity(request: Request, response: Response, tableName: string, units: number): Response {
+/** Adds ConsumedCapacity to a response when the request asked for it (`units` is only measured then). */
+export function withConsumedCapacity(request: Request, response: Response, tableName: string, units: () => number): Response {
   const mode = request.ReturnConsumedCapacity;
-  if (mode === 'TOTAL') response.ConsumedCapacity = { TableName: tableName, CapacityUnits: units };
+  if (mode === 'TOTAL') response.ConsumedCapacity = { TableName: tableName, CapacityUnits: units() };
   if (mode === 'INDEXES') {
-    response.ConsumedCapacity = { TableName: tableName, CapacityUnits: units, Table: { CapacityUnits: units } };
+    const measured = units();
+    response.ConsumedCapacity = { TableName: tableName, CapacityUnits: measured, Table: { CapacityUnits: measured } };
   }
   return response;
 }

@@ -29,7 +29,19 @@ const ITERATOR_FIRST_BATCH_ENTRIES = 16;
 
 interface RocksLevelInternals {
   _getManySync(keys: Buffer[], options: object): (Buffer | undefined)[];
+  /** The binding's own batch (what `batch()` builds after abstract-level's per-operation checks). */
+  _chainedBatch?(): NativeBatch;
 }
+
+interface NativeBatch {
+  _put(key: Buffer, value: Buffer, options: object): void;
+  _del(key: Buffer, options: object): void;
+  /** Writes on the calling thread, as `batch()` does; throws on failure. */
+  _writeSync(options: { sync: boolean }): void;
+  _closeSync(): void;
+}
+
+const NO_OPTIONS = {};
 
 function asBuffer(bytes: Bytes): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -74,7 +86,27 @@ class RocksDbEngine implements TextIterableEngine {
     return values.map((value) => value ?? undefined);
   }
 
+  /**
+   * Straight to the binding's batch when it has one: abstract-level's `batch()` checks and
+   * re-encodes every operation first, ~8 µs of a single-put batch's ~19 µs of CPU (.tmp-style
+   * microbenchmark, unsynced 1 KB puts, 2026-11-30). The write is as synchronous as before.
+   */
   async write(ops: readonly WriteOp[], options: WriteOptions): Promise<void> {
+    const internals = this.db as unknown as RocksLevelInternals;
+    // Only on an open store: `batch()` refuses a closed one with an error, the binding would not.
+    if (internals._chainedBatch && this.db.status === 'open') {
+      const batch = internals._chainedBatch();
+      try {
+        for (const op of ops) {
+          if (op.type === 'put') batch._put(asBuffer(op.key), asBuffer(op.value), NO_OPTIONS);
+          else batch._del(asBuffer(op.key), NO_OPTIONS);
+        }
+        batch._writeSync({ sync: options.sync });
+      } finally {
+        batch._closeSync();
+      }
+      return;
+    }
     await this.db.batch(
       ops.map((op) =>
         op.type === 'put'

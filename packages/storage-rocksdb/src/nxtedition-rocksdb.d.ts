@@ -28,5 +28,6 @@ declare module '@nxtedition/rocksdb' {
     batch(operations: BatchOperation[], options: { sync: boolean }): Promise<void>;
     iterator(options: IteratorOptions): RocksIterator;
     close(): Promise<void>;
+    readonly status: 'opening' | 'open' | 'closing' | 'closed';
   }
 }

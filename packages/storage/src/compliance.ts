@@ -251,6 +251,15 @@ export function describeStorageCompliance(
     });
 
     if (options.persistent === true) {
+      it('refuses writes once closed, and keeps what it had', async () => {
+        const { engine, directory } = await fresh();
+        await engine.write([put(text('kept'), text('yes'))], { sync: true });
+        await engine.close();
+        await expect(engine.write([put(text('late'), text('no'))], { sync: true })).rejects.toThrow();
+        const reopened = await reopen(engine, directory);
+        expect(await keysOf(reopened, {})).toEqual([hex(text('kept'))]);
+      });
+
       it('keeps writes, deletes and empty values across a close and reopen', async () => {
         const { engine, directory } = await fresh();
         await engine.write([put(text('durable'), text('yes')), put(text('gone'), text('x')), put(text('empty'), new Uint8Array(0))], { sync: true });

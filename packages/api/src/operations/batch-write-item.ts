@@ -54,14 +54,17 @@ export const batchWriteItem: OperationHandler = async (request, context) => {
     }
   }
   const outcomes = await Promise.all(planned.map(({ handle, key, command }) => context.store.execute(handle, key, command)));
-  const capacity: Record<string, number> = {};
-  outcomes.forEach((outcome, i) => {
+  const applied = outcomes.map((outcome) => {
     throwUnlessApplied(outcome);
-    const { tableName } = planned[i]!;
-    capacity[tableName] = (capacity[tableName] ?? 0) + writeCapacityUnits(outcome.before, outcome.after);
+    return outcome;
   });
   const response: Response = { UnprocessedItems: {} };
   if (request.ReturnConsumedCapacity === 'TOTAL' || request.ReturnConsumedCapacity === 'INDEXES') {
+    const capacity: Record<string, number> = {};
+    applied.forEach((outcome, i) => {
+      const { tableName } = planned[i]!;
+      capacity[tableName] = (capacity[tableName] ?? 0) + writeCapacityUnits(outcome.before, outcome.after);
+    });
     response.ConsumedCapacity = Object.keys(requestItems).map((tableName) => ({ TableName: tableName, CapacityUnits: capacity[tableName] ?? 0 }));
   }
   return response;

@@ -28,5 +28,5 @@ export const deleteItem: OperationHandler = async (request, context) => {
   throwUnlessApplied(outcome);
   const response: Response = outcome.attributes ? { Attributes: outcome.attributes } : {};
   withItemCollectionMetrics(request, response, handle.shape.partitionKey, key, outcome.itemCollectionBytes);
-  return withConsumedCapacity(request, response, table.TableName, writeCapacityUnits(outcome.before, outcome.after));
+  return withConsumedCapacity(request, response, table.TableName, () => writeCapacityUnits(outcome.before, outcome.after));
 };

@@ -24,6 +24,5 @@ export const getItem: OperationHandler = async (request, context) => {
   const stored = await context.store.getItem(handle, key, request.ConsistentRead === true);
   const response: Response = {};
   if (stored) response.Item = prepared.projection ? projectItem(stored.item, prepared.projection) : stored.json;
-  const units = readCapacityUnits(stored?.size ?? 0, request.ConsistentRead === true);
-  return withConsumedCapacity(request, response, table.TableName, units);
+  return withConsumedCapacity(request, response, table.TableName, () => readCapacityUnits(stored?.size ?? 0, request.ConsistentRead === true));
 };

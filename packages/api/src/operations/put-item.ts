@@ -31,5 +31,5 @@ export const putItem: OperationHandler = async (request, context) => {
   throwUnlessApplied(outcome);
   const response: Response = outcome.attributes ? { Attributes: outcome.attributes } : {};
   withItemCollectionMetrics(request, response, handle.shape.partitionKey, item, outcome.itemCollectionBytes);
-  return withConsumedCapacity(request, response, table.TableName, writeCapacityUnits(outcome.before, outcome.after));
+  return withConsumedCapacity(request, response, table.TableName, () => writeCapacityUnits(outcome.before, outcome.after));
 };

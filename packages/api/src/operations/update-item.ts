@@ -29,7 +29,7 @@ export const updateItem: OperationHandler = async (request, context) => {
   throwUnlessApplied(outcome);
   const response: Response = outcome.attributes ? { Attributes: outcome.attributes } : {};
   withItemCollectionMetrics(request, response, handle.shape.partitionKey, key, outcome.itemCollectionBytes);
-  return withConsumedCapacity(request, response, table.TableName, writeCapacityUnits(outcome.before, outcome.after));
+  return withConsumedCapacity(request, response, table.TableName, () => writeCapacityUnits(outcome.before, outcome.after));
 };
 
 function checkKeyNotUpdated(shape: KeyShape, update: Update): void {
