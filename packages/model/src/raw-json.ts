@@ -17,28 +17,18 @@ export class RawJson {
  * through JSON.stringify. The same text as `JSON.stringify(document)`.
  */
 export function encodeJsonDocument(document: Record<string, unknown>): Buffer {
-  if (!hasRawMember(document)) return Buffer.from(JSON.stringify(document), 'utf8');
   let text = '{';
   for (const name in document) {
     const value = document[name];
     if (value === undefined || typeof value === 'function') continue;
     if (text.length > 1) text += ',';
-    text += `${JSON.stringify(name)}:`;
-    if (value instanceof RawJson) text += value.text;
-    else if (isRawArray(value)) text += `[${value.map((element) => (element instanceof RawJson ? element.text : JSON.stringify(element ?? null))).join(',')}]`;
-    else text += JSON.stringify(value);
+    text += `${JSON.stringify(name)}:${encodeMember(value)}`;
   }
   return Buffer.from(`${text}}`, 'utf8');
 }
 
-function hasRawMember(document: Record<string, unknown>): boolean {
-  for (const name in document) {
-    const value = document[name];
-    if (value instanceof RawJson || isRawArray(value)) return true;
-  }
-  return false;
-}
-
-function isRawArray(value: unknown): value is unknown[] {
-  return Array.isArray(value) && value.some((element) => element instanceof RawJson);
+function encodeMember(value: unknown): string {
+  if (value instanceof RawJson) return value.text;
+  if (Array.isArray(value)) return `[${value.map((element) => (element instanceof RawJson ? element.text : (JSON.stringify(element) ?? 'null'))).join(',')}]`;
+  return JSON.stringify(value);
 }

@@ -2,7 +2,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { layoutFromJson } from '@shoal/placement';
-import { RawClient, spawnClusterProcesses, temporaryDirectory, waitFor, type ServerProcess } from '@shoal/testkit';
+import { RawClient, spawnClusterProcesses, temporaryDirectory, waitFor, WriteLedger, type ServerProcess } from '@shoal/testkit';
 
 /**
  * Splits on a multi-process cluster, through the DynamoDB API: the gateway's split controller
@@ -74,35 +74,30 @@ describe('splitting partitions of a multi-process cluster', () => {
       expect(created.status).toBe(200);
       await waitFor(async () => JSON.parse((await client.call('DescribeTable', { TableName: 'Events' })).body).Table?.TableStatus === 'ACTIVE', 'the table to be ACTIVE');
 
-      const attempted = new Set<string>();
-      const acknowledged = new Map<string, Set<string>>();
-      let acknowledgedCount = 0;
+      const ledger = new WriteLedger();
       let stop = false;
       const writer = async (w: number) => {
         for (let n = 0; !stop; n++) {
           const row: Row = { id: { S: `c${w}-${n % COLLECTIONS_PER_WRITER}` }, n: { N: String(n) }, g: { S: `g${n % GROUPS}` } };
-          attempted.add(rowId(row));
+          ledger.attempt(rowId(row));
           const response = await client.call('PutItem', { TableName: 'Events', Item: { ...row, pad: { S: 'x'.repeat(200) } } });
           if (response.status !== 200) {
             expect(`${response.status} ${response.body}`).toMatch(/^500 /); // outcome unknown
             continue;
           }
-          let ids = acknowledged.get(row.id.S);
-          if (!ids) acknowledged.set(row.id.S, (ids = new Set()));
-          ids.add(rowId(row));
-          acknowledgedCount++;
+          ledger.acknowledge(row.id.S, rowId(row));
         }
       };
       let queries = 0;
       const queryReader = async () => {
         for (let round = 0; !stop; round++) {
-          const collections = [...acknowledged.keys()].sort();
+          const collections = ledger.collections().sort();
           if (collections.length === 0) {
             await new Promise((resolve) => setTimeout(resolve, 5));
             continue;
           }
           const id = collections[round % collections.length]!;
-          const before = [...(acknowledged.get(id) ?? [])];
+          const before = ledger.acknowledgedIn(id);
           const rows = await readAll(client, 'Query', { TableName: 'Events', KeyConditionExpression: 'id = :id', ExpressionAttributeValues: { ':id': { S: id } }, ConsistentRead: true, Limit: 7 });
           const numbers = rows.map((row) => Number(row.n.N));
           expect(numbers).toEqual([...numbers].sort((a, b) => a - b));
@@ -125,19 +120,19 @@ describe('splitting partitions of a multi-process cluster', () => {
       const writers = Array.from({ length: 6 }, (_, w) => writer(w));
       const readers = [queryReader(), indexReader()];
       await waitFor(() => partitionsOf(directory) >= 3, 'two splits', 120_000);
-      const atSplits = acknowledgedCount;
-      await waitFor(() => acknowledgedCount >= atSplits + 100, 'writes to go on after the splits', 60_000);
+      const atSplits = ledger.acknowledgedCount;
+      await waitFor(() => ledger.acknowledgedCount >= atSplits + 100, 'writes to go on after the splits', 60_000);
       stop = true;
       await Promise.all([...writers, ...readers]);
-      console.log(`multi-process splits: ${partitionsOf(directory)} partitions; ${acknowledgedCount} writes acknowledged, ${queries} paged Queries and ${indexQueries} index Queries, every page answered 200`);
+      console.log(`multi-process splits: ${partitionsOf(directory)} partitions; ${ledger.acknowledgedCount} writes acknowledged, ${queries} paged Queries and ${indexQueries} index Queries, every page answered 200`);
       expect(queries).toBeGreaterThan(0);
       expect(indexQueries).toBeGreaterThan(0);
 
       const rows = await readAll(client, 'Scan', { TableName: 'Events', ConsistentRead: true });
       const stored = new Set(rows.map(rowId));
       expect(stored.size).toBe(rows.length);
-      expect([...acknowledged.values()].flatMap((ids) => [...ids]).filter((id) => !stored.has(id))).toEqual([]);
-      expect([...stored].filter((id) => !attempted.has(id))).toEqual([]);
+      expect(ledger.lostFrom(stored)).toEqual([]);
+      expect(ledger.inventedIn(stored)).toEqual([]);
       // The index is eventually consistent: it converges to one entry per item.
       let indexed: Row[] = [];
       await waitFor(async () => {

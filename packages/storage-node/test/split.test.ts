@@ -6,7 +6,7 @@ import { decodeRange, encodeRange, itemKeyToken, ownerToken, RANGE_KEY, TOKEN_SP
 import { checkMap, initialMap, type PartitionMap, type StorageNode as Placement } from '@shoal/placement';
 import { ClusterStore, partitionKeyNames, recoverSplits, splitPoint, SplitController, type Router, type SplitPolicy } from '@shoal/router';
 import { compareBytes, MemoryEngine, rangeAfter, type KeyRange } from '@shoal/storage';
-import { waitFor } from '@shoal/testkit';
+import { waitFor, WriteLedger } from '@shoal/testkit';
 import { LocalMembershipControl, startLocalCluster, type StorageNode } from '../src/index.js';
 
 /**
@@ -92,34 +92,29 @@ describe('splitting partitions', () => {
 
   it('splits by size under load: Query and index reads keep working in key order, nothing is lost or duplicated', async () => {
     const { router, store, controller } = await startCluster({ maxBytes: SPLIT_BYTES, maxWritesPerSecond: 0, intervalMs: 50 });
-    const attempted = new Set<string>();
-    const acknowledged = new Map<string, Set<string>>();
-    let acknowledgedCount = 0;
+    const ledger = new WriteLedger();
     let stop = false;
     const writer = async (w: number) => {
       for (let n = 0; !stop; n++) {
         const id = `c${w}-${n % COLLECTIONS_PER_WRITER}`;
         const item: Item = { id: { S: id }, n: { N: String(n) }, g: { S: `g${n % GROUPS}` }, pad: { S: PADDING } };
-        attempted.add(idOf(item));
+        ledger.attempt(idOf(item));
         const outcome = await store.execute(table, { id: item.id!, n: item.n! }, { kind: 'put', item, returnValues: 'NONE', returnItemOnConditionFailure: false });
         expect(outcome.status).toBe('applied');
-        let ids = acknowledged.get(id);
-        if (!ids) acknowledged.set(id, (ids = new Set()));
-        ids.add(idOf(item));
-        acknowledgedCount++;
+        ledger.acknowledge(id, idOf(item));
       }
     };
     let queries = 0;
     const queryReader = async () => {
       const random = new SeededRandom(7);
       while (!stop) {
-        const collections = [...acknowledged.keys()];
+        const collections = ledger.collections();
         if (collections.length === 0) {
           await yieldTurn();
           continue;
         }
         const id = random.pick(collections);
-        const before = [...(acknowledged.get(id) ?? [])];
+        const before = ledger.acknowledgedIn(id);
         const prefix = itemCollectionPrefix(1, { S: id });
         const entries = await pagedQuery(store, { gte: prefix, lt: prefixEnd(prefix) });
         expectAscending(entries);
@@ -144,12 +139,12 @@ describe('splitting partitions', () => {
     const readers = [queryReader(), indexReader()];
     controller.start();
     await waitFor(() => router.map.partitions.length >= 3, 'two splits', 60_000);
-    const atSplits = acknowledgedCount;
-    await waitFor(() => acknowledgedCount >= atSplits + 200, 'writes to go on after the splits', 30_000);
+    const atSplits = ledger.acknowledgedCount;
+    await waitFor(() => ledger.acknowledgedCount >= atSplits + 200, 'writes to go on after the splits', 30_000);
     stop = true;
     await Promise.all([...writers, ...readers]);
     await controller.stop();
-    console.log(`splits: ${router.map.partitions.length} partitions (map version ${router.map.version}); ${acknowledgedCount} writes acknowledged, ${queries} paged Queries and ${indexQueries} index Queries, none failed`);
+    console.log(`splits: ${router.map.partitions.length} partitions (map version ${router.map.version}); ${ledger.acknowledgedCount} writes acknowledged, ${queries} paged Queries and ${indexQueries} index Queries, none failed`);
     expect(queries).toBeGreaterThan(0);
     expect(indexQueries).toBeGreaterThan(0);
     expect(checkMap(router.map, PLACEMENTS)).toEqual([]);
@@ -160,9 +155,8 @@ describe('splitting partitions', () => {
     expectAscending(items);
     const stored = new Set(items.map(([, item]) => idOf(item)));
     expect(stored.size).toBe(items.length);
-    const acknowledgedIds = [...acknowledged.values()].flatMap((ids) => [...ids]);
-    expect(acknowledgedIds.filter((id) => !stored.has(id))).toEqual([]);
-    expect([...stored].filter((id) => !attempted.has(id))).toEqual([]);
+    expect(ledger.lostFrom(stored)).toEqual([]);
+    expect(ledger.inventedIn(stored)).toEqual([]);
     const partitionSizes = router.map.partitions.map((partition) => items.filter(([key]) => itemKeyToken(key) >= partition.start && itemKeyToken(key) < partition.end).length);
     expect(partitionSizes.every((size) => size > 0)).toBe(true);
 

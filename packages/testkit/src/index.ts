@@ -3,3 +3,4 @@ export { expectDynamoError } from './errors.js';
 export { RawClient, SIGNED_HEADERS, type RawResponse } from './raw-client.js';
 export { createTable } from './tables.js';
 export { waitFor } from './wait.js';
+export { WriteLedger } from './write-ledger.js';
