@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { DynamoApi } from '@shoal/api';
 import { systemClock } from '@shoal/base';
 import { createHttpGateway, startGrpcGateway } from '@shoal/gateway';
@@ -85,11 +84,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
   });
   await api.resumeBackgroundWork();
   const server = createHttpGateway(api, { error: (message, error) => console.error(message, error) });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await server.listen(options.port, options.host);
   const grpc = options.grpcPort !== undefined ? await startGrpcGateway(api, `${options.host}:${options.grpcPort}`, { error: (message, error) => console.error(message, error) }) : undefined;
   return {
     url: `http://localhost:${port}`,
@@ -99,8 +94,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
       if (process.env.SHOAL_DEBUG_STATS) console.error('storage', backend.stats?.());
       for (const timer of pending) clearTimeout(timer);
       grpc?.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
       await backend.close();
     },
   };
