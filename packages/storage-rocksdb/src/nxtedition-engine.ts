@@ -27,15 +27,20 @@ const ITERATOR_BATCH_ENTRIES = 256;
  */
 const ITERATOR_FIRST_BATCH_ENTRIES = 16;
 
+/**
+ * The binding's own entry points read keys and values with `napi_is_buffer` and
+ * `napi_get_buffer_info`, which N-API defines for every Uint8Array, not only Buffers: the hot
+ * paths below hand our byte arrays over as they are, without wrapping each in a Buffer view.
+ */
 interface RocksLevelInternals {
-  _getManySync(keys: Buffer[], options: object): (Buffer | undefined)[];
+  _getManySync(keys: Bytes[], options: object): (Buffer | undefined)[];
   /** The binding's own batch (what `batch()` builds after abstract-level's per-operation checks). */
   _chainedBatch?(): NativeBatch;
 }
 
 interface NativeBatch {
-  _put(key: Buffer, value: Buffer, options: object): void;
-  _del(key: Buffer, options: object): void;
+  _put(key: Bytes, value: Bytes, options: object): void;
+  _del(key: Bytes, options: object): void;
   /** Writes on the calling thread, as `batch()` does; throws on failure. */
   _writeSync(options: { sync: boolean }): void;
   _closeSync(): void;
@@ -77,7 +82,7 @@ class RocksDbEngine implements TextIterableEngine {
    * cheaper than the round trip through libuv's thread pool that an asynchronous read costs.
    */
   getSync(key: Bytes): Bytes | undefined {
-    const [value] = (this.db as unknown as RocksLevelInternals)._getManySync([asBuffer(key)], {});
+    const [value] = (this.db as unknown as RocksLevelInternals)._getManySync([key], NO_OPTIONS);
     return value ?? undefined;
   }
 
@@ -98,8 +103,8 @@ class RocksDbEngine implements TextIterableEngine {
       const batch = internals._chainedBatch();
       try {
         for (const op of ops) {
-          if (op.type === 'put') batch._put(asBuffer(op.key), asBuffer(op.value), NO_OPTIONS);
-          else batch._del(asBuffer(op.key), NO_OPTIONS);
+          if (op.type === 'put') batch._put(op.key, op.value, NO_OPTIONS);
+          else batch._del(op.key, NO_OPTIONS);
         }
         batch._writeSync({ sync: options.sync });
       } finally {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SeededRandom } from '@shoal/base';
-import { canIterateText, type Bytes, type KeyRange, type StorageEngine, type WriteOp } from './engine.js';
+import { canIterateText, canReadSync, type Bytes, type KeyRange, type StorageEngine, type WriteOp } from './engine.js';
 import { compareBytes, inRange } from './compare.js';
 
 /**
@@ -95,6 +95,19 @@ export function describeStorageCompliance(
       expect(value?.length).toBe(0);
       expect((await engine.getMany([text('empty'), text('missing')])).map((v) => v?.length)).toEqual([0, undefined]);
       expect((await collect(engine, {})).map(([k, v]) => [str(k), v.length])).toEqual([['empty', 0]]);
+    });
+
+    it('reads keys and values that are views into larger arrays, at their offset', async () => {
+      const { engine } = await fresh();
+      const backing = text('..key1..value1..key2..');
+      const key1 = backing.subarray(2, 6);
+      const key2 = backing.subarray(16, 20);
+      await engine.write([put(key1, backing.subarray(8, 14)), put(key2, new Uint8Array(300).fill(7).subarray(100, 260))], { sync: true });
+      await engine.write([put(text('x'), text('y')), del(backing.subarray(16, 20))], { sync: false });
+      expect(str(await engine.get(text('key1')))).toBe('value1');
+      if (canReadSync(engine)) expect(str(engine.getSync(key1))).toBe('value1');
+      expect(await engine.get(text('key2'))).toBeUndefined();
+      expect((await collect(engine, {})).map(([k, v]) => [str(k), str(v)])).toEqual([['key1', 'value1'], ['x', 'y']]);
     });
 
     it('keeps what was written, not the caller buffer mutated afterwards', async () => {
