@@ -181,6 +181,49 @@ describe('Http1Server', () => {
     expect(responses.map((response) => [response.status, response.headers.get('connection')])).toEqual([[status, 'close']]);
   });
 
+  it('answers 408 to a request whose head or body trickles in past its deadline, and leaves idle connections be', async () => {
+    const slow = new Http1Server(async () => ({ status: 200, headers: [], body: Buffer.from('ok') }), { bodyBytesMax: 1024, headTimeoutMs: 100, requestTimeoutMs: 400 });
+    const slowPort = await slow.listen(0, '127.0.0.1');
+    try {
+      const timedOut = async (pieces: string[]) => {
+        const socket = connect(slowPort, '127.0.0.1');
+        let received = '';
+        let closed = false;
+        socket.on('data', (chunk) => (received += chunk.toString('latin1')));
+        socket.on('close', () => (closed = true));
+        socket.on('error', () => {});
+        const started = Date.now();
+        // Keep trickling bytes (each resets the idle timeout) until the server gives up.
+        for (let i = 0; !closed && Date.now() - started < 5_000; i++) {
+          socket.write(pieces[Math.min(i, pieces.length - 1)]!);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        return { received, closed, elapsed: Date.now() - started };
+      };
+      const head = await timedOut(['POST / HTTP/1.1\r\n', 'X-Slow: a\r\n']);
+      expect(head.closed).toBe(true);
+      expect(head.received.startsWith('HTTP/1.1 408 Request Timeout\r\n')).toBe(true);
+      expect(head.elapsed).toBeLessThan(2_000);
+      const body = await timedOut(['POST / HTTP/1.1\r\nContent-Length: 1000\r\n\r\n', 'b']);
+      expect(body.closed).toBe(true);
+      expect(body.received.startsWith('HTTP/1.1 408 Request Timeout\r\n')).toBe(true);
+      expect(body.elapsed).toBeGreaterThanOrEqual(400);
+
+      // An idle keep-alive connection between requests is not a stalled request.
+      const idle = connect(slowPort, '127.0.0.1');
+      let answers = '';
+      idle.on('data', (chunk) => (answers += chunk.toString('latin1')));
+      idle.write('GET / HTTP/1.1\r\n\r\n');
+      await waitFor(() => answers.includes('ok'));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      idle.write('GET / HTTP/1.1\r\n\r\n');
+      await waitFor(() => answers.split('HTTP/1.1 200').length === 3);
+      idle.destroy();
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('survives random and mutated bytes, and still serves afterwards', async () => {
     const seed = Number(process.env.SHOAL_FUZZ_SEED ?? 20261130);
     const random = new SeededRandom(seed);
@@ -200,7 +243,7 @@ describe('Http1Server', () => {
       });
       socket.destroy();
       for (const response of responses) {
-        expect([100, 200, 400, 413, 431, 501, 505], `seed ${seed}, round ${round}, request ${JSON.stringify(text)}`).toContain(response.status);
+        expect([100, 200, 400, 408, 413, 431, 501, 505], `seed ${seed}, round ${round}, request ${JSON.stringify(text)}`).toContain(response.status);
       }
     }
     const { responses, socket } = await exchange([post('still here')], 1);

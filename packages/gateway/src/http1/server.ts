@@ -6,10 +6,11 @@ import { isHeadError, parseRequestHead, type RequestHead } from './request-head.
 /**
  * A small HTTP/1.1 server for an API of bounded request/response exchanges: whole bodies in,
  * whole bodies out. It replaces node:http's streams (IncomingMessage, ServerResponse), which
- * cost ~20 µs of CPU per request more than this on the gateway's load (docs/performance.md).
+ * cost 10-25 µs more CPU per request than this on the gateway's load (docs/decisions/0008).
  * What it implements: persistent connections (HTTP/1.1 by default, 1.0 with keep-alive),
  * pipelining (requests of one connection are answered in order, one at a time), Content-Length
  * and chunked bodies, `Expect: 100-continue`, limits on the head and the body, idle timeouts,
+ * deadlines for receiving a head (60 s) and a whole request (300 s) as node:http has (408),
  * backpressure when a client stops reading, and 400/413/431/501/505 answers that close the
  * connection for what it refuses.
  */
@@ -38,10 +39,16 @@ export interface Http1ServerOptions {
   headBytesMax?: number;
   /** An idle connection (or one stalled mid-request) is closed after this; default 65 s. */
   idleTimeoutMs?: number;
+  /** A request's head must arrive within this of its first byte, else 408; default 60 s (node:http's). */
+  headTimeoutMs?: number;
+  /** A whole request (head and body) must arrive within this, else 408; default 300 s (node:http's). */
+  requestTimeoutMs?: number;
 }
 
 const HEAD_BYTES_MAX_DEFAULT = 16 * 1024;
 const IDLE_TIMEOUT_MS_DEFAULT = 65_000;
+const HEAD_TIMEOUT_MS_DEFAULT = 60_000;
+const REQUEST_TIMEOUT_MS_DEFAULT = 300_000;
 const HEAD_END = Buffer.from('\r\n\r\n');
 const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n');
 
@@ -63,6 +70,8 @@ export class Http1Server {
   private readonly connections = new Set<Connection>();
   private readonly headBytesMax: number;
   private readonly idleTimeoutMs: number;
+  /** Checks stalled requests: a slow client trickling bytes never lets the idle timeout fire. */
+  private readonly sweeper: NodeJS.Timeout;
 
   constructor(
     private readonly handler: HttpHandler,
@@ -75,6 +84,16 @@ export class Http1Server {
       this.connections.add(connection);
       socket.setTimeout(this.idleTimeoutMs);
     });
+    const headTimeoutMs = options.headTimeoutMs ?? HEAD_TIMEOUT_MS_DEFAULT;
+    const requestTimeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS_DEFAULT;
+    this.sweeper = setInterval(
+      () => {
+        const now = Date.now();
+        for (const connection of this.connections) connection.expire(now, headTimeoutMs, requestTimeoutMs);
+      },
+      Math.max(10, Math.min(1000, headTimeoutMs / 4)),
+    );
+    this.sweeper.unref();
   }
 
   /** Starts listening; resolves with the bound port. */
@@ -90,6 +109,7 @@ export class Http1Server {
 
   /** Stops accepting connections and closes every open one, idle or not. */
   close(): Promise<void> {
+    clearInterval(this.sweeper);
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const connection of this.connections) connection.destroy();
     return closed;
@@ -107,6 +127,8 @@ class Connection {
   /** Bytes received and not yet parsed (part of a head, or pipelined requests). */
   private pending: Buffer | undefined;
   private peerEnded = false;
+  /** When the first byte of the request being received arrived (undefined between requests). */
+  private requestStartedAt: number | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -134,6 +156,16 @@ class Connection {
     this.socket.destroy();
   }
 
+  /** Answers 408 and closes if the request being received is past its head or request deadline. */
+  expire(now: number, headTimeoutMs: number, requestTimeoutMs: number): void {
+    const started = this.requestStartedAt;
+    if (started === undefined) return;
+    const kind = this.phase.kind;
+    if ((kind === 'head' && now - started > headTimeoutMs) || (kind === 'body' && now - started > requestTimeoutMs)) {
+      this.refuse(408, 'request timeout');
+    }
+  }
+
   private receive(chunk: Buffer): void {
     const phase = this.phase;
     if (phase.kind === 'closed') return;
@@ -153,6 +185,7 @@ class Connection {
   /** Parses what is pending, from the head phase, until it needs more bytes or starts a request. */
   private parse(): void {
     while (this.phase.kind === 'head' && this.pending !== undefined) {
+      this.requestStartedAt ??= Date.now();
       const bytes = this.pending;
       let start = 0;
       // A server should ignore empty lines before a request line (RFC 9112 §2.2).
@@ -203,6 +236,7 @@ class Connection {
 
   private dispatch(head: RequestHead, body: Buffer): void {
     this.phase = { kind: 'busy' };
+    this.requestStartedAt = undefined;
     void this.answer(head, { method: head.method, target: head.target, headers: head.headers, body });
   }
 
@@ -251,8 +285,9 @@ class Connection {
   }
 
   /** Refuses what was received so far and closes the connection after the answer. */
-  private refuse(status: 400 | 413 | 431 | 501 | 505, reason: string): void {
+  private refuse(status: 400 | 408 | 413 | 431 | 501 | 505, reason: string): void {
     this.pending = undefined;
+    this.requestStartedAt = undefined;
     this.phase = { kind: 'busy' };
     this.write({ status, headers: [['Content-Type', 'text/plain']], body: Buffer.from(`${reason}\n`) }, false, false);
     this.finish();
