@@ -30,6 +30,8 @@ export function keyspaceOf(engine: StorageEngine, group: number): PrefixedEngine
 export class ReplicatedKeyspace implements StateMachine {
   private queued: WriteOp[] = [];
   private applied: number;
+  /** The applied index last handed to the host for storing. */
+  private appliedStored: number;
   private rangeNow: RangeDescriptor | undefined;
   private generation = 0;
   private readonly rangeListeners: (() => void)[] = [];
@@ -40,6 +42,7 @@ export class ReplicatedKeyspace implements StateMachine {
     range: RangeDescriptor | undefined,
   ) {
     this.applied = durableApplied;
+    this.appliedStored = durableApplied;
     this.rangeNow = range;
   }
 
@@ -86,10 +89,17 @@ export class ReplicatedKeyspace implements StateMachine {
     return undefined;
   }
 
+  /**
+   * The queued operations and the applied index, or nothing when nothing was applied since the
+   * last call: the host asks after every round of the group, most of which (heartbeats, append
+   * responses) apply nothing, and rewriting the same index cost a RocksDB write each.
+   */
   takeWrites(): WriteOp[] {
+    if (this.queued.length === 0 && this.applied === this.appliedStored) return [];
     const ops = this.keyspace.outerOps(this.queued);
     this.queued = [];
     ops.push({ type: 'put', key: this.keyspace.outer(APPLIED_KEY), value: encoder.encode(String(this.applied)) });
+    this.appliedStored = this.applied;
     return ops;
   }
 

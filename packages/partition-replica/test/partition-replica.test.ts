@@ -97,6 +97,27 @@ describe('write batches as Raft entries', () => {
   });
 });
 
+describe('a replica keyspace', () => {
+  it('hands the host its applied writes and index once, and nothing when nothing was applied', async () => {
+    const engine = new MemoryEngine();
+    const machine = await ReplicatedKeyspace.open(engine, GROUP);
+    const text = (bytes: Uint8Array) => Buffer.from(bytes).toString('latin1');
+    const shown = (ops: WriteOp[]) => ops.map((op) => [op.type, text(op.key), op.type === 'put' ? text(op.value) : null]);
+    expect(machine.takeWrites()).toEqual([]);
+    machine.apply(encodeOps([{ type: 'put', key: Uint8Array.of(0x61), value: Uint8Array.of(0x62) }]), 5);
+    const first = machine.takeWrites();
+    expect(shown(first)).toEqual([
+      ['put', '\x40\x00\x00\x00\x07a', 'b'],
+      ['put', '\x40\x00\x00\x00\x07!', '5'],
+    ]);
+    await engine.write(first, { sync: false });
+    expect(machine.takeWrites()).toEqual([]);
+    machine.apply(encodeOps([]), 6);
+    expect(shown(machine.takeWrites())).toEqual([['put', '\x40\x00\x00\x00\x07!', '6']]);
+    expect((await ReplicatedKeyspace.open(engine, GROUP)).durableApplied).toBe(5);
+  });
+});
+
 describe('a partition replicated through Raft', () => {
   it('evaluates writes on the leader in log order and stores the same bytes on every replica', async () => {
     partition = new Partition();
