@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseRequestHead as parseBytes } from '../src/http1/request-head.js';
 
@@ -83,5 +84,42 @@ describe('parseRequestHead', () => {
   it('keeps a "__proto__" field as a field', () => {
     const parsed = parseRequestHead(head('GET / HTTP/1.1', '__proto__: x', 'constructor: y'));
     expect(parsed).toMatchObject({ headers: new Map([['__proto__', 'x'], ['constructor', 'y']]) });
+  });
+});
+
+describe('parseRequestHead on generated input', () => {
+  const tokenChar = fc.constantFrom(...("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".split('')));
+  const token = fc.array(tokenChar, { minLength: 1, maxLength: 12 }).map((chars) => chars.join(''));
+  const fieldName = token.filter((name) => !['content-length', 'transfer-encoding'].includes(name.toLowerCase()));
+  // Visible characters, spaces and tabs inside; none at the ends (those are trimmed).
+  const fieldValue = fc
+    .array(fc.integer({ min: 0x20, max: 0xff }).filter((c) => c !== 0x7f), { maxLength: 20 })
+    .map((codes) => String.fromCharCode(...codes).trim());
+
+  it('reads back the fields of any well-formed head', () => {
+    fc.assert(
+      fc.property(token, fc.array(fc.tuple(fieldName, fieldValue), { maxLength: 8 }), (method, fields) => {
+        const parsed = parseRequestHead(head(`${method} /t HTTP/1.1`, ...fields.map(([name, value]) => `${name}: ${value}`)));
+        const expected = new Map<string, string>();
+        for (const [name, value] of fields) {
+          const key = name.toLowerCase();
+          const previous = expected.get(key);
+          expected.set(key, previous === undefined ? value : `${previous}, ${value}`);
+        }
+        expect(parsed).toMatchObject({ method, target: '/t', headers: expected });
+      }),
+      { seed: 0x408 },
+    );
+  });
+
+  it('answers any byte string with a head or a refusal, never an exception', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+        const buffer = Buffer.from(bytes);
+        const parsed = parseBytes(buffer, 0, buffer.length);
+        expect('error' in parsed ? [400, 501, 505].includes(parsed.error) : typeof parsed.method).toBeTruthy();
+      }),
+      { seed: 0x409, numRuns: 2000 },
+    );
   });
 });
