@@ -62,7 +62,7 @@ export function tableFetcher(context: ApiContext, tableHandle: TableHandle): (en
   return async (entry) => {
     const key: Item = {};
     for (const name of [tableHandle.shape.partitionKey.name, tableHandle.shape.sortKey?.name]) if (name) key[name] = entry[name]!;
-    const [item] = await context.store.getMany([itemStorageKey(tableHandle.tableNumber, tableHandle.shape, key)]);
-    return item;
+    const [stored] = await context.store.getMany([itemStorageKey(tableHandle.tableNumber, tableHandle.shape, key)]);
+    return stored?.item;
   };
 }

@@ -34,7 +34,7 @@ export interface ItemStore {
    */
   getItem(table: TableHandle, key: Item, consistent?: boolean): Promise<StoredItem | undefined>;
   /** Items at several storage keys, in the order asked. */
-  getMany(storageKeys: Uint8Array[], consistent?: boolean): Promise<(Item | undefined)[]>;
+  getMany(storageKeys: Uint8Array[], consistent?: boolean): Promise<(StoredItem | undefined)[]>;
   /** Items (or index entries) in key order within a range, with their storage keys; decoded on demand. */
   scan(range: KeyRange, consistent?: boolean): AsyncIterable<[Uint8Array, StoredItem]>;
   /** The same items without their storage keys, which a store may then skip reading. */
@@ -366,9 +366,9 @@ export class PartitionStore implements ItemStore {
   }
 
   /** Durable items at several storage keys, in the order asked. */
-  async getMany(storageKeys: Uint8Array[]): Promise<(Item | undefined)[]> {
+  async getMany(storageKeys: Uint8Array[]): Promise<(StoredItem | undefined)[]> {
     const values = await this.engine.getMany(storageKeys);
-    return values.map(decodeOptional);
+    return values.map((bytes) => (bytes ? StoredItem.fromBytes(bytes) : undefined));
   }
 
   /** Durable items in key order within a range, with their storage keys. */

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Item } from '@shoal/model';
 import type { TableStatistics } from '@shoal/metadata';
-import { decodeItem, StoredItem, type StoredEntry, type IndexHandle, type TableHandle, type WriteCommand, type WriteOutcome } from '@shoal/partition';
+import { StoredItem, type StoredEntry, type IndexHandle, type TableHandle, type WriteCommand, type WriteOutcome } from '@shoal/partition';
 import type { MembershipControl, ReadMode, ReplicaClient, ReplicaDirectory, ReplicaState } from '@shoal/router';
 import type { ConfigChange, Membership } from '@shoal/raft';
 import type { TokenRange } from '@shoal/partition-replica';
@@ -118,9 +118,9 @@ class RemoteReplica implements ReplicaClient {
     return value?.present && value.value ? StoredItem.fromBytes(value.value) : undefined;
   }
 
-  async getMany(storageKeys: Uint8Array[], mode: ReadMode): Promise<(Item | undefined)[]> {
+  async getMany(storageKeys: Uint8Array[], mode: ReadMode): Promise<(StoredItem | undefined)[]> {
     const response = await this.call('getMany', false, { mode }, { keys: storageKeys });
-    return (response.values ?? []).map((value) => (value.present && value.value ? decodeItem(value.value) : undefined));
+    return (response.values ?? []).map((value) => (value.present && value.value ? StoredItem.fromBytes(value.value) : undefined));
   }
 
   async openScan(range: KeyRange, mode: ReadMode, owned?: TokenRange): Promise<AsyncIterable<StoredEntry>> {

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Item } from '@shoal/model';
-import { encodeItem, type IndexHandle, type TableHandle, type WriteCommand } from '@shoal/partition';
+import { type IndexHandle, type TableHandle, type WriteCommand } from '@shoal/partition';
 import type { PartitionLeadership } from '@shoal/partition-replica';
 import { NotLeaderError } from '@shoal/raft';
 import { LocalReplica, type ReadMode } from '@shoal/router';
@@ -108,7 +108,7 @@ export class ReplicaServer {
         return { values: [stored ? { present: true, value: stored.bytes } : { present: false }] };
       }
       case 'getMany':
-        return { values: (await replica.getMany(keys, args?.mode ?? 'consistent')).map((item) => (item ? { present: true, value: encodeItem(item) } : { present: false })) };
+        return { values: (await replica.getMany(keys, args?.mode ?? 'consistent')).map((stored) => (stored ? { present: true, value: stored.bytes } : { present: false })) };
       case 'reindex':
         await replica.reindex(args.table, args.key, args.index);
         return {};

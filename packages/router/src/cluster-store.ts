@@ -48,11 +48,11 @@ export class ClusterStore implements ItemStore {
     return this.router.routed(() => this.onReader(this.router.partitionOfItem(storageKey), consistent, (replica, mode) => replica.getItem(table, key, mode)));
   }
 
-  getMany(storageKeys: Uint8Array[], consistent = true): Promise<(Item | undefined)[]> {
+  getMany(storageKeys: Uint8Array[], consistent = true): Promise<(StoredItem | undefined)[]> {
     return this.router.routed(() => this.getManyOnce(storageKeys, consistent));
   }
 
-  private async getManyOnce(storageKeys: Uint8Array[], consistent: boolean): Promise<(Item | undefined)[]> {
+  private async getManyOnce(storageKeys: Uint8Array[], consistent: boolean): Promise<(StoredItem | undefined)[]> {
     const byPartition = new Map<Partition, number[]>();
     storageKeys.forEach((key, i) => {
       const partition = this.router.partitionOfItem(key);
@@ -60,7 +60,7 @@ export class ClusterStore implements ItemStore {
       if (!positions) byPartition.set(partition, (positions = []));
       positions.push(i);
     });
-    const items: (Item | undefined)[] = new Array(storageKeys.length).fill(undefined);
+    const items: (StoredItem | undefined)[] = new Array(storageKeys.length).fill(undefined);
     await Promise.all(
       [...byPartition].map(async ([partition, positions]) => {
         const keys = positions.map((i) => storageKeys[i] as Uint8Array);

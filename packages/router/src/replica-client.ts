@@ -1,6 +1,6 @@
 import type { Item } from '@shoal/model';
 import type { TableStatistics } from '@shoal/metadata';
-import { decodeItem, itemStorageKey, StoredItem, type StoredEntry, type IndexHandle, type PartitionStore, type TableHandle, type WriteCommand, type WriteOutcome } from '@shoal/partition';
+import { itemStorageKey, StoredItem, type StoredEntry, type IndexHandle, type PartitionStore, type TableHandle, type WriteCommand, type WriteOutcome } from '@shoal/partition';
 import { itemKeyToken, type PartitionLeadership, type TokenRange } from '@shoal/partition-replica';
 import type { Bytes, KeyRange, WriteOp } from '@shoal/storage';
 
@@ -13,7 +13,7 @@ import type { Bytes, KeyRange, WriteOp } from '@shoal/storage';
 export interface ReplicaClient {
   execute(table: TableHandle, key: Item, command: WriteCommand): Promise<WriteOutcome>;
   getItem(table: TableHandle, key: Item, mode: ReadMode): Promise<StoredItem | undefined>;
-  getMany(storageKeys: Uint8Array[], mode: ReadMode): Promise<(Item | undefined)[]>;
+  getMany(storageKeys: Uint8Array[], mode: ReadMode): Promise<(StoredItem | undefined)[]>;
   /**
    * `owned`: the tokens the router believes this partition owns; a replica that no longer serves
    * them all refuses (StaleRangeError), and one in the middle of a split returns only theirs.
@@ -86,10 +86,10 @@ export class LocalReplica implements ReplicaClient {
     });
   }
 
-  async getMany(storageKeys: Uint8Array[], mode: ReadMode): Promise<(Item | undefined)[]> {
+  async getMany(storageKeys: Uint8Array[], mode: ReadMode): Promise<(StoredItem | undefined)[]> {
     return this.checkedRead(storageKeys, mode, async (store) => {
       if (store) return store.getMany(storageKeys);
-      return (await this.leadership.keyspace.getMany(storageKeys)).map((bytes) => (bytes ? decodeItem(bytes) : undefined));
+      return (await this.leadership.keyspace.getMany(storageKeys)).map((bytes) => (bytes ? StoredItem.fromBytes(bytes) : undefined));
     });
   }
 

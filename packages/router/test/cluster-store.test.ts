@@ -51,7 +51,7 @@ describe('the cluster store', () => {
     expect(perPartition.every((count) => count > 20)).toBe(true);
     expect((await cluster.store.statisticsOf(1)).itemCount).toBe(200);
     const fetched = await cluster.store.getMany([expected[5]!, itemStorageKey(1, table.shape, { id: { S: 'absent' } }), expected[150]!]);
-    expect(fetched.map((item) => (item?.id as { S: string } | undefined)?.S)).toEqual([expect.stringMatching(/^item-/), undefined, expect.stringMatching(/^item-/)]);
+    expect(fetched.map((stored) => (stored?.item.id as { S: string } | undefined)?.S)).toEqual([expect.stringMatching(/^item-/), undefined, expect.stringMatching(/^item-/)]);
   });
 
   it('keeps serving writes when a node is cut off, and loses no acknowledged write', async () => {

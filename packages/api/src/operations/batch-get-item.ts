@@ -1,5 +1,5 @@
 import { projectItem } from '@shoal/expressions';
-import { DynamoError, itemSizeBytes, type Item } from '@shoal/model';
+import { DynamoError, type Item } from '@shoal/model';
 import { checkKey, itemStorageKey } from '@shoal/partition';
 import type { OperationHandler, Response } from '../context.js';
 import { checkExpressionParameters } from '../expression-parameters.js';
@@ -55,14 +55,14 @@ export const batchGetItem: OperationHandler = async (request, context) => {
       tableRequest.ConsistentRead === true,
     );
     tableRequest.Keys.forEach((key, i) => {
-      const item = values[i];
+      const stored = values[i];
       if (responseBytes >= BATCH_GET_RESPONSE_BYTES_MAX) {
         const rest = (unprocessed[tableName] ??= { ...tableRequest, Keys: [] });
         rest.Keys.push(key);
         return;
       }
-      if (!item) return;
-      const size = itemSizeBytes(item);
+      if (!stored) return;
+      const { item, size } = stored;
       responseBytes += size;
       capacity[tableName] = (capacity[tableName] ?? 0) + Math.max(1, Math.ceil(size / READ_UNIT_BYTES)) * (tableRequest.ConsistentRead ? 1 : 0.5);
       found.push(projection ? projectItem(item, projection) : item);
