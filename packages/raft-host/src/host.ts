@@ -1,7 +1,7 @@
 import { ShoalError, SeededRandom, type Random } from '@shoal/base';
-import { malformedMessage, NONE, NotLeaderError, ProposalDroppedError, RaftNode, type ConfigChange, type Entry, type Membership, type NodeId, type Ready } from '@shoal/raft';
+import { malformedMessage, NONE, NotLeaderError, ProposalDroppedError, RaftNode, type ConfigChange, type Entry, type Membership, type NodeId, type Ready, type StableEntries } from '@shoal/raft';
 import type { StorageEngine, WriteOp } from '@shoal/storage';
-import { deleteRange, GroupLog, groupRange } from './log-store.js';
+import { deleteRange, GroupLog, groupRange, stableEntries } from './log-store.js';
 import type { GroupMessage, Transport } from './transport.js';
 
 /** A replicated state machine: applies committed proposals in log order, deterministically. */
@@ -128,6 +128,8 @@ export class RaftHost {
       entries: persisted.entries,
       ...(persisted.snapshot ? { snapshot: persisted.snapshot.meta, snapshotData: persisted.snapshot.data } : {}),
       applied,
+      // Applied entries leave memory (a lagging follower's are read back from the engine).
+      ...withStableEntries(stableEntries(this.options.engine, group)),
     });
     this.groups.set(group, { id: group, node, log, machine, applied, lastSnapshot: applied, proposals: new Map(), reads: new Map(), readsAwaitingApply: [] });
     this.kick();
@@ -250,7 +252,9 @@ export class RaftHost {
     if (batch.length === 0) return;
     this.writing = true;
     const ops: WriteOp[] = [];
-    for (const { group, ready } of batch) group.log.persist(ready, ops);
+    // Written with the state machines' writes after applying (commit-only hard states).
+    const unsynced: WriteOp[] = [];
+    for (const { group, ready } of batch) group.log.persist(ready, ops, unsynced);
     if (ops.length > 0) {
       // A failed synced write leaves the node's durable state unknown: it must stop, not guess.
       await this.options.engine.write(ops, { sync: true });
@@ -259,7 +263,6 @@ export class RaftHost {
     this.stats.rounds++;
     if (this.closed) return;
     const outbound = new Map<NodeId, GroupMessage[]>();
-    const unsynced: WriteOp[] = [];
     // Answers to proposals and reads wait until the state they describe is in the engine.
     const answers: (() => void)[] = [];
     for (const { group, ready } of batch) {
@@ -350,4 +353,8 @@ export class RaftHost {
     if (snapshot) group.log.compact(snapshot, ops);
     group.lastSnapshot = group.applied;
   }
+}
+
+function withStableEntries(reader: StableEntries | undefined): { stableEntries?: StableEntries } {
+  return reader ? { stableEntries: reader } : {};
 }

@@ -1,5 +1,5 @@
-import type { Entry, HardState, Ready, Snapshot } from '@shoal/raft';
-import type { StorageEngine, WriteOp } from '@shoal/storage';
+import type { Entry, HardState, Ready, Snapshot, StableEntries } from '@shoal/raft';
+import { canReadSync, type StorageEngine, type SyncReadableEngine, type WriteOp } from '@shoal/storage';
 import { decodeEntry, decodeHardState, decodeSnapshot, encodeEntry, encodeHardState, encodeSnapshot } from './record-codec.js';
 
 /**
@@ -50,6 +50,9 @@ export class GroupLog {
   private first: number;
   private live: number;
   private last: number;
+  /** The term and vote last written: a hard state that changes neither needs no sync. */
+  private term: number;
+  private vote: number;
 
   private constructor(readonly group: number, persisted: PersistedGroup) {
     const snapshotIndex = persisted.snapshot?.meta.index ?? 0;
@@ -58,6 +61,8 @@ export class GroupLog {
     this.first = persisted.entries[0]?.index ?? snapshotIndex + 1;
     this.live = this.first;
     this.last = persisted.entries[persisted.entries.length - 1]?.index ?? snapshotIndex;
+    this.term = persisted.hardState?.term ?? 0;
+    this.vote = persisted.hardState?.vote ?? 0;
   }
 
   static async open(engine: StorageEngine, group: number): Promise<{ log: GroupLog; persisted: PersistedGroup }> {
@@ -75,25 +80,37 @@ export class GroupLog {
     return { log: new GroupLog(group, persisted), persisted };
   }
 
-  /** The write operations that make `ready`'s snapshot, entries and hard state durable. */
-  persist(ready: Ready, ops: WriteOp[]): void {
+  /**
+   * The write operations that make `ready`'s snapshot, entries and hard state durable: `synced`
+   * must be durable before the ready's messages go out; `unsynced` holds a hard state that only
+   * moved the commit index, which needs no sync (etcd's MustSync rule: a lost commit index is
+   * learned again from the leader). The host writes `unsynced` in one batch with the state
+   * machine's writes of the same round, so a stored applied index never runs ahead of the
+   * stored commit index.
+   */
+  persist(ready: Ready, synced: WriteOp[], unsynced: WriteOp[]): void {
     if (ready.snapshot) {
       // Entries above the snapshot must go now (a restart would read them as the log after it);
       // those below it are garbage, collected a little per round.
       const index = ready.snapshot.meta.index;
-      ops.push({ type: 'put', key: groupKey(this.group, KIND_SNAPSHOT), value: encodeSnapshot(ready.snapshot) });
-      for (let i = Math.max(index + 1, this.live); i <= this.last; i++) ops.push({ type: 'del', key: groupKey(this.group, KIND_ENTRY, i) });
+      synced.push({ type: 'put', key: groupKey(this.group, KIND_SNAPSHOT), value: encodeSnapshot(ready.snapshot) });
+      for (let i = Math.max(index + 1, this.live); i <= this.last; i++) synced.push({ type: 'del', key: groupKey(this.group, KIND_ENTRY, i) });
       this.live = index + 1;
       this.last = index;
     }
     if (ready.entries.length > 0) {
       const end = (ready.entries[ready.entries.length - 1] as Entry).index;
-      for (const entry of ready.entries) ops.push({ type: 'put', key: groupKey(this.group, KIND_ENTRY, entry.index), value: encodeEntry(entry) });
+      for (const entry of ready.entries) synced.push({ type: 'put', key: groupKey(this.group, KIND_ENTRY, entry.index), value: encodeEntry(entry) });
       // A leader's entries replace a conflicting suffix: drop what lies beyond the new end.
-      for (let i = end + 1; i <= this.last; i++) ops.push({ type: 'del', key: groupKey(this.group, KIND_ENTRY, i) });
+      for (let i = end + 1; i <= this.last; i++) synced.push({ type: 'del', key: groupKey(this.group, KIND_ENTRY, i) });
       this.last = end;
     }
-    if (ready.hardState) ops.push({ type: 'put', key: groupKey(this.group, KIND_HARD_STATE), value: encodeHardState(ready.hardState) });
+    const hardState = ready.hardState;
+    if (!hardState) return;
+    const mustSync = hardState.term !== this.term || hardState.vote !== this.vote;
+    (mustSync ? synced : unsynced).push({ type: 'put', key: groupKey(this.group, KIND_HARD_STATE), value: encodeHardState(hardState) });
+    this.term = hardState.term;
+    this.vote = hardState.vote;
   }
 
   /** Records a snapshot taken locally; the log up to it becomes garbage. */
@@ -108,6 +125,39 @@ export class GroupLog {
     const end = Math.min(this.live, this.first + max);
     for (let i = this.first; i < end; i++) ops.push({ type: 'del', key: groupKey(this.group, KIND_ENTRY, i) });
     this.first = end;
+  }
+}
+
+/**
+ * Reads a group's persisted entries back, synchronously, for the Raft core (which then keeps
+ * only recent entries in memory). Only engines with synchronous point reads offer it.
+ */
+export function stableEntries(engine: StorageEngine, group: number): StableEntries | undefined {
+  if (!canReadSync(engine)) return undefined;
+  return new StableEntryReader(engine, group);
+}
+
+class StableEntryReader implements StableEntries {
+  constructor(
+    private readonly engine: SyncReadableEngine,
+    private readonly group: number,
+  ) {}
+
+  term(index: number): number {
+    return this.read(index).term;
+  }
+
+  entries(from: number, to: number): Entry[] {
+    const entries: Entry[] = [];
+    for (let index = from; index <= to; index++) entries.push(this.read(index));
+    return entries;
+  }
+
+  private read(index: number): Entry {
+    const bytes = this.engine.getSync(groupKey(this.group, KIND_ENTRY, index));
+    // The core asks only for persisted, uncompacted entries: a missing one is corruption.
+    if (!bytes) throw new Error(`raft group ${this.group}: persisted entry ${index} is missing`);
+    return decodeEntry(index, bytes);
   }
 }
 

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SeededRandom } from '@shoal/base';
-import { MemoryEngine } from '@shoal/storage';
+import { MemoryEngine, type WriteOp, type WriteOptions } from '@shoal/storage';
 import { waitFor } from '@shoal/testkit';
-import { InMemoryNetwork, RaftHost, RegisterMachine, type HostOptions } from '../src/index.js';
+import { decodeHardState, GroupLog, InMemoryNetwork, RAFT_PREFIX, RaftHost, RegisterMachine, type HostOptions } from '../src/index.js';
 
 const NODES = [1, 2, 3];
 const membership = { voters: NODES, learners: [] };
@@ -46,6 +46,19 @@ class TestCluster {
 
   async close(): Promise<void> {
     for (const node of [...this.hosts.keys()]) await this.stop(node);
+  }
+}
+
+/** An engine that notes the hard states each write carried, and whether the write was synced. */
+class HardStateRecorder extends MemoryEngine {
+  readonly writes: { sync: boolean; commits: number[] }[] = [];
+
+  override write(ops: readonly WriteOp[], options: WriteOptions): Promise<void> {
+    // Hard state keys: RAFT_PREFIX | group (4 bytes) | kind 0x01.
+    const hardStates = ops.filter((op) => op.type === 'put' && op.key.length === 6 && op.key[0] === RAFT_PREFIX && op.key[5] === 0x01);
+    const commits = hardStates.map((op) => decodeHardState((op as { value: Uint8Array }).value).commit);
+    if (commits.length > 0) this.writes.push({ sync: options.sync, commits });
+    return super.write(ops, options);
   }
 }
 
@@ -95,6 +108,34 @@ describe('multi-Raft host', () => {
     const leader = await cluster.waitForLeader(1);
     await leader.propose(1, RegisterMachine.command('after', 'restart'));
     await waitFor(() => NODES.every((node) => cluster?.values(node, 1).get('after') === 'restart'), 'the write after the restart');
+  });
+
+  it('writes a hard state that only moves the commit index without a sync, and restarts from it', async () => {
+    cluster = new TestCluster([1]);
+    const recorders = NODES.map((node) => {
+      const recorder = new HardStateRecorder();
+      cluster?.engines.set(node, recorder);
+      return recorder;
+    });
+    for (const node of NODES) await cluster.start(node);
+    const leader = await cluster.waitForLeader(1);
+    await leader.propose(1, RegisterMachine.command('warm', 'up'));
+    await waitFor(() => NODES.every((node) => cluster?.values(node, 1).get('warm') === 'up'), 'the first write everywhere');
+    // From here on neither term nor vote changes: every hard state written only moves the commit.
+    for (const recorder of recorders) recorder.writes.length = 0;
+    for (let i = 0; i < 5; i++) await leader.propose(1, RegisterMachine.command('k', String(i)));
+    await waitFor(() => NODES.every((node) => cluster?.values(node, 1).get('k') === '4'), 'the writes everywhere');
+    const written = recorders.flatMap((recorder) => recorder.writes);
+    expect(written.length).toBeGreaterThan(0);
+    expect(written.filter((write) => write.sync)).toEqual([]);
+    const lastIndex = leader.raft(1).log.lastIndex();
+    expect(Math.max(...recorders[leader.node - 1]!.writes.flatMap((write) => write.commits))).toBe(lastIndex);
+    // The stored commit index is where a restarted node starts from; the values come back.
+    for (const node of NODES) await cluster.stop(node);
+    const stored = await GroupLog.open(recorders[leader.node - 1]!, 1);
+    expect(stored.persisted.hardState?.commit).toBe(lastIndex);
+    for (const node of NODES) await cluster.start(node);
+    await waitFor(() => NODES.every((node) => cluster?.values(node, 1).get('k') === '4'), 'the values after a restart');
   });
 
   it('fails over when the leader is cut off, and the old leader catches up by snapshot', async () => {

@@ -38,9 +38,9 @@ describe('a group log in the storage engine', () => {
       fill(ops);
       await engine.write(ops, { sync: true });
     };
-    await write((ops) => log.persist(ready([entry(1, 1, 'a'), entry(2, 1, 'b'), entry(3, 1, 'c'), entry(4, 1, 'd')], { hardState: { term: 1, vote: 1, commit: 2 } }), ops));
+    await write((ops) => log.persist(ready([entry(1, 1, 'a'), entry(2, 1, 'b'), entry(3, 1, 'c'), entry(4, 1, 'd')], { hardState: { term: 1, vote: 1, commit: 2 } }), ops, ops));
     // A new leader's entries from index 3 on replace the old suffix 3..4.
-    await write((ops) => log.persist(ready([entry(3, 2, 'C')], { hardState: { term: 2, vote: 2, commit: 2 } }), ops));
+    await write((ops) => log.persist(ready([entry(3, 2, 'C')], { hardState: { term: 2, vote: 2, commit: 2 } }), ops, ops));
     let reopened = await GroupLog.open(engine, 7);
     expect(reopened.persisted).toEqual({ hardState: { term: 2, vote: 2, commit: 2 }, entries: [entry(1, 1, 'a'), entry(2, 1, 'b'), entry(3, 2, 'C')] });
 
@@ -65,14 +65,31 @@ describe('a group log in the storage engine', () => {
     expect((await GroupLog.open(engine, 8)).persisted).toEqual({ entries: [] });
   });
 
+  it('asks for a sync of a hard state only when the term or the vote changed', async () => {
+    const engine = new MemoryEngine();
+    const { log } = await GroupLog.open(engine, 3);
+    const split = (extra: object) => {
+      const synced: WriteOp[] = [];
+      const unsynced: WriteOp[] = [];
+      log.persist(ready([], extra), synced, unsynced);
+      return [synced.length, unsynced.length];
+    };
+    expect(split({ hardState: { term: 1, vote: 2, commit: 0 } })).toEqual([1, 0]);
+    expect(split({ hardState: { term: 1, vote: 2, commit: 5 } })).toEqual([0, 1]);
+    expect(split({ hardState: { term: 2, vote: 0, commit: 5 } })).toEqual([1, 0]);
+    expect(split({ hardState: { term: 2, vote: 3, commit: 5 } })).toEqual([1, 0]);
+    expect(split({ hardState: { term: 2, vote: 3, commit: 9 } })).toEqual([0, 1]);
+    expect(split({})).toEqual([0, 0]);
+  });
+
   it('installs a leader snapshot past the end of the log, dropping every older entry', async () => {
     const engine = new MemoryEngine();
     const { log } = await GroupLog.open(engine, 1);
     const ops: WriteOp[] = [];
-    log.persist(ready([entry(1, 1, 'a'), entry(2, 1, 'b')]), ops);
+    log.persist(ready([entry(1, 1, 'a'), entry(2, 1, 'b')]), ops, ops);
     const snapshot: Snapshot = { meta: { index: 50, term: 3, membership: { voters: [1, 2, 3], learners: [] } }, data: bytes('s') };
-    log.persist(ready([], { snapshot }), ops);
-    log.persist(ready([entry(51, 3, 'z')]), ops);
+    log.persist(ready([], { snapshot }), ops, ops);
+    log.persist(ready([entry(51, 3, 'z')]), ops, ops);
     await engine.write(ops, { sync: true });
     expect((await GroupLog.open(engine, 1)).persisted).toEqual({ snapshot, entries: [entry(51, 3, 'z')] });
   });

@@ -1,13 +1,19 @@
 import { assert } from '@shoal/base';
-import type { Entry, Snapshot, SnapshotMeta } from './types.js';
+import type { Entry, Snapshot, SnapshotMeta, StableEntries } from './types.js';
 
 /**
  * The replicated log as one Raft node sees it: a snapshot point, the entries after it, the
  * commit and apply positions, and how much of it the driver has persisted (`stabled`).
  * Invariant: snapshotIndex <= applied <= committed <= lastIndex, and stabled <= lastIndex.
+ *
+ * With a `StableEntries` reader, entries that are both applied and persisted may leave memory
+ * (`release`); the few reads of them (a lagging follower's appends, a term check) go to the
+ * driver's disk. Otherwise every entry after the snapshot stays in memory.
  */
 export class RaftLog {
+  /** The entries in memory: indexes firstInMemory .. lastIndex. */
   private entries: Entry[] = [];
+  private firstInMemory: number;
   snapshotIndex = 0;
   snapshotTerm = 0;
   committed = 0;
@@ -17,20 +23,30 @@ export class RaftLog {
   /** A snapshot received from the leader, not yet handed to the driver. */
   pendingSnapshot: Snapshot | undefined;
 
-  constructor(snapshot: SnapshotMeta | undefined, entries: Entry[], committed: number) {
+  constructor(
+    snapshot: SnapshotMeta | undefined,
+    entries: Entry[],
+    committed: number,
+    private readonly stable?: StableEntries,
+  ) {
     if (snapshot) {
       this.snapshotIndex = snapshot.index;
       this.snapshotTerm = snapshot.term;
     }
     this.entries = entries.filter((entry) => entry.index > this.snapshotIndex);
+    this.firstInMemory = this.snapshotIndex + 1;
     this.committed = Math.max(committed, this.snapshotIndex);
     this.applied = this.snapshotIndex;
     this.stabled = this.lastIndex();
   }
 
+  /** Entries held in memory (the rest of the log after the snapshot is on the driver's disk). */
+  get entriesInMemory(): number {
+    return this.entries.length;
+  }
+
   lastIndex(): number {
-    const last = this.entries[this.entries.length - 1];
-    return last ? last.index : this.snapshotIndex;
+    return this.firstInMemory + this.entries.length - 1;
   }
 
   lastTerm(): number {
@@ -41,14 +57,19 @@ export class RaftLog {
   term(index: number): number | undefined {
     if (index === this.snapshotIndex) return this.snapshotTerm;
     if (index < this.snapshotIndex || index > this.lastIndex()) return undefined;
-    return (this.entries[index - this.snapshotIndex - 1] as Entry).term;
+    if (index < this.firstInMemory) return (this.stable as StableEntries).term(index);
+    return (this.entries[index - this.firstInMemory] as Entry).term;
   }
 
   /** Entries in [from, to], or undefined if `from` is compacted away. */
   slice(from: number, to: number, maxEntries: number): Entry[] | undefined {
     if (from <= this.snapshotIndex) return undefined;
     const end = Math.min(to, this.lastIndex(), from + maxEntries - 1);
-    return this.entries.slice(from - this.snapshotIndex - 1, end - this.snapshotIndex);
+    if (from < this.firstInMemory) {
+      const released = (this.stable as StableEntries).entries(from, Math.min(end, this.firstInMemory - 1));
+      return end < this.firstInMemory ? released : released.concat(this.entries.slice(0, end - this.firstInMemory + 1));
+    }
+    return this.entries.slice(from - this.firstInMemory, end - this.firstInMemory + 1);
   }
 
   matchTerm(index: number, term: number): boolean {
@@ -65,8 +86,9 @@ export class RaftLog {
     const first = (entries[0] as Entry).index;
     assert(first > this.committed, `appending at ${first} would overwrite committed entry ${this.committed}`);
     assert(first <= this.lastIndex() + 1, `gap in the log: appending ${first} after ${this.lastIndex()}`);
+    assert(first >= this.firstInMemory, `appending at ${first} below the entries in memory (${this.firstInMemory})`);
     // In place: appending at the end (the common case) must not copy the whole log.
-    this.entries.length = first - this.snapshotIndex - 1;
+    this.entries.length = first - this.firstInMemory;
     for (const entry of entries) this.entries.push(entry);
     this.stabled = Math.min(this.stabled, first - 1);
   }
@@ -93,12 +115,26 @@ export class RaftLog {
   }
 
   unstableEntries(): Entry[] {
-    return this.entries.slice(this.stabled - this.snapshotIndex);
+    if (this.stabled >= this.lastIndex()) return [];
+    return this.entries.slice(this.stabled + 1 - this.firstInMemory);
   }
 
   nextCommittedEntries(): Entry[] {
     if (this.committed <= this.applied) return [];
-    return this.entries.slice(this.applied - this.snapshotIndex, this.committed - this.snapshotIndex);
+    return this.entries.slice(this.applied + 1 - this.firstInMemory, this.committed + 1 - this.firstInMemory);
+  }
+
+  /**
+   * Lets entries up to `index` leave memory, if the log has a `StableEntries` reader: only
+   * entries below both the applied and the persisted position, and never the last applied one
+   * (its term is what proposals and lease reads check, every time).
+   */
+  release(index: number): void {
+    if (!this.stable) return;
+    const upTo = Math.min(index, this.applied - 1, this.stabled);
+    if (upTo < this.firstInMemory) return;
+    this.entries = this.entries.slice(upTo + 1 - this.firstInMemory);
+    this.firstInMemory = upTo + 1;
   }
 
   /** Discards entries up to `index` (the driver has a snapshot of the state machine there). */
@@ -106,13 +142,17 @@ export class RaftLog {
     assert(index <= this.applied, `compacting to ${index} beyond applied ${this.applied}`);
     if (index <= this.snapshotIndex) return;
     this.snapshotTerm = this.term(index) as number;
-    this.entries = this.entries.slice(index - this.snapshotIndex);
+    if (index >= this.firstInMemory) {
+      this.entries = this.entries.slice(index + 1 - this.firstInMemory);
+      this.firstInMemory = index + 1;
+    }
     this.snapshotIndex = index;
   }
 
   /** Replaces the log with a leader's snapshot. */
   restore(snapshot: Snapshot): void {
     this.entries = [];
+    this.firstInMemory = snapshot.meta.index + 1;
     this.snapshotIndex = snapshot.meta.index;
     this.snapshotTerm = snapshot.meta.term;
     this.committed = snapshot.meta.index;

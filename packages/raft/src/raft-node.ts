@@ -14,6 +14,7 @@ import {
   type Role,
   type Snapshot,
   type SnapshotMeta,
+  type StableEntries,
 } from './types.js';
 
 /**
@@ -57,6 +58,11 @@ export interface RaftConfig {
   /** The persisted snapshot's state-machine data, so that a restarted leader can send it. */
   snapshotData?: Uint8Array;
   applied?: number;
+  /**
+   * Reads persisted entries back: with it, entries that are applied and persisted leave memory
+   * at each `advance` (see RaftLog.release), so a long-lived group's memory stays bounded.
+   */
+  stableEntries?: StableEntries;
 }
 
 export class NotLeaderError extends ShoalError {
@@ -128,7 +134,7 @@ export class RaftNode {
     this.maxEntriesPerMessage = config.maxEntriesPerMessage ?? 64;
     this.leaseDriftTicks = config.leaseDriftTicks ?? 2;
     this.unsafeCommitPreviousTerm = config.unsafeCommitPreviousTermForTesting === true;
-    this.log = new RaftLog(config.snapshot, config.entries ?? [], config.hardState?.commit ?? 0);
+    this.log = new RaftLog(config.snapshot, config.entries ?? [], config.hardState?.commit ?? 0, config.stableEntries);
     if (config.applied !== undefined) this.log.applied = Math.max(this.log.applied, Math.min(config.applied, this.log.committed));
     this.membership = config.snapshot?.membership ?? config.membership;
     if (config.snapshot && config.snapshotData) this.latestSnapshot = { meta: config.snapshot, data: config.snapshotData };
@@ -291,6 +297,7 @@ export class RaftNode {
     if (ready.snapshot && this.log.pendingSnapshot === ready.snapshot) this.log.pendingSnapshot = undefined;
     const lastApplied = ready.committedEntries[ready.committedEntries.length - 1];
     if (lastApplied) this.log.applied = Math.max(this.log.applied, lastApplied.index);
+    this.log.release(this.log.applied);
     this.messages.splice(0, ready.messages.length);
     this.readStates.splice(0, ready.readStates.length);
   }

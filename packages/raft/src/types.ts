@@ -102,3 +102,14 @@ export interface Ready {
   leader: NodeId;
   role: Role;
 }
+
+/**
+ * The driver's persisted log, read back synchronously (etcd's Storage, in part): what lets a
+ * node keep only its recent entries in memory. Asked only for entries the driver has persisted
+ * and not compacted (after the snapshot, up to what `advance` acknowledged).
+ */
+export interface StableEntries {
+  term(index: number): number;
+  /** The entries in [from, to], in order. */
+  entries(from: number, to: number): Entry[];
+}

@@ -1,5 +1,5 @@
 import { SeededRandom } from '@shoal/base';
-import { RaftNode, type Entry, type HardState, type Message, type NodeId, type RaftConfig, type Snapshot } from '@shoal/raft';
+import { RaftNode, type Entry, type HardState, type Message, type NodeId, type RaftConfig, type Snapshot, type StableEntries } from '@shoal/raft';
 
 /**
  * A deterministic in-memory harness for Raft tests: it persists each node's ready() before
@@ -22,12 +22,16 @@ export class Cluster {
   private queue: Message[] = [];
   /** Messages delivered so far, for assertions on traffic. */
   delivered: Message[] = [];
+  /** Entries the nodes read back from their persisted logs (with `readBack`). */
+  readsFromDisk = 0;
 
   constructor(
     readonly ids: NodeId[],
     private readonly seed = 1,
     private readonly overrides: Partial<RaftConfig> = {},
     voters: NodeId[] = ids,
+    /** Give every node a reader of its persisted entries, so that applied entries leave memory. */
+    private readonly readBack = false,
   ) {
     for (const id of ids) {
       this.persisted.set(id, { entries: [] });
@@ -48,8 +52,22 @@ export class Cluster {
       ...(stored.hardState ? { hardState: stored.hardState } : {}),
       entries: stored.entries,
       ...(stored.snapshot ? { snapshot: stored.snapshot.meta, applied: stored.snapshot.meta.index } : {}),
+      ...(this.readBack ? { stableEntries: this.stableEntries(id) } : {}),
       ...this.overrides,
     });
+  }
+
+  private stableEntries(id: NodeId): StableEntries {
+    const read = (index: number): Entry => {
+      this.readsFromDisk++;
+      const entry = (this.persisted.get(id) as Persisted).entries.find((stored) => stored.index === index);
+      if (!entry) throw new Error(`node ${id}: entry ${index} was never persisted`);
+      return entry;
+    };
+    return {
+      term: (index) => read(index).term,
+      entries: (from, to) => Array.from({ length: to - from + 1 }, (_, i) => read(from + i)),
+    };
   }
 
   node(id: NodeId): RaftNode {

@@ -135,6 +135,23 @@ describe('replication and catch-up', () => {
     expect(cluster.applied.get(lagging)).toEqual(Array.from({ length: 40 }, (_, i) => `e${i}`));
   });
 
+  it('with a reader of persisted entries, keeps only recent entries in memory and serves a lagging follower from disk', () => {
+    const cluster = new Cluster([1, 2, 3], 1, { maxEntriesPerMessage: 4 }, [1, 2, 3], true);
+    const leader = cluster.electLeader();
+    const lagging = [1, 2, 3].find((id) => id !== leader) as number;
+    cluster.crash(lagging);
+    for (let i = 0; i < 30; i++) cluster.propose(`e${i}`);
+    const leaderLog = cluster.node(leader).log;
+    // Everything applied but the last applied entry has left memory.
+    expect([leaderLog.entriesInMemory, leaderLog.lastIndex(), leaderLog.applied]).toEqual([1, 31, 31]);
+    expect(cluster.readsFromDisk).toBe(0);
+    cluster.restart(lagging);
+    cluster.tick(5);
+    expect(cluster.applied.get(lagging)).toEqual(Array.from({ length: 30 }, (_, i) => `e${i}`));
+    expect(cluster.readsFromDisk).toBeGreaterThanOrEqual(30);
+    expect(cluster.node(lagging).log.entriesInMemory).toBe(1);
+  });
+
   it('resumes replication to a follower whose full pipeline of appends was lost while it was down', () => {
     // Found by the real-process kill test: the leader kept the restarted follower paused forever.
     const cluster = new Cluster([1, 2, 3], 1, { maxInflight: 2, maxEntriesPerMessage: 1 });

@@ -1,5 +1,5 @@
 import { SeededRandom } from '@shoal/base';
-import { RaftNode, type Entry, type HardState, type Membership, type Message, type NodeId, type ReadState, type Ready, type Snapshot } from '@shoal/raft';
+import { RaftNode, type Entry, type HardState, type Membership, type Message, type NodeId, type ReadState, type Ready, type Snapshot, type StableEntries } from '@shoal/raft';
 import type { BuggifyMoment } from './sim-world.js';
 
 /**
@@ -73,11 +73,31 @@ export function bootReplica<Machine extends SnapshotMachine>(options: BootOption
     entries: disk.entries,
     ...(disk.snapshot ? { snapshot: disk.snapshot.meta, snapshotData: disk.snapshot.data, applied: disk.snapshot.meta.index } : {}),
     ...(options.commitPreviousTerm ? { unsafeCommitPreviousTermForTesting: true } : {}),
+    // Applied entries leave memory as they do on a storage node: reads of them go to the disk.
+    stableEntries: diskEntries(disk),
   });
   const machine = disk.snapshot ? options.restore(disk.snapshot.data) : options.empty();
   const skew = 1 + (random.next() - 0.5) * 0.2; // ±10%: inside the lease's drift allowance
   const snapshotIndex = disk.snapshot?.meta.index ?? 0;
   return { raft, machine, applied: snapshotIndex, ticksPerStep: STEPS_PER_TICK * skew, nextTickAt: options.now + random.int(STEPS_PER_TICK), lastCompacted: snapshotIndex };
+}
+
+/** Reads entries back from a replica's disk, as the host reads them from its storage engine. */
+function diskEntries(disk: Disk): StableEntries {
+  const read = (index: number): Entry => {
+    const first = disk.entries[0]?.index ?? Number.POSITIVE_INFINITY;
+    const entry = disk.entries[index - first];
+    if (entry?.index !== index) throw new Error(`persisted entry ${index} is not on the disk`);
+    return entry;
+  };
+  return {
+    term: (index) => read(index).term,
+    entries: (from, to) => {
+      const entries: Entry[] = [];
+      for (let index = from; index <= to; index++) entries.push(read(index));
+      return entries;
+    },
+  };
 }
 
 /** What the simulation does with a synced ready: apply its entries, send its messages, answer reads. */
@@ -142,7 +162,12 @@ function persist<Machine extends SnapshotMachine>(replica: SimReplica<Machine>, 
     const first = (ready.entries[0] as Entry).index;
     disk.entries = disk.entries.filter((entry) => entry.index < first).concat(ready.entries);
   }
-  if (ready.hardState) disk.hardState = ready.hardState;
+  // A hard state that only moves the commit index is written unsynced by the host (etcd's
+  // MustSync rule), so a crash may lose it: the disk keeps only hard states that changed the term
+  // or the vote, the worst case, and a restarted node learns its commit index again.
+  const stored = disk.hardState;
+  const commitOnly = ready.hardState && stored && ready.hardState.term === stored.term && ready.hardState.vote === stored.vote;
+  if (ready.hardState && !commitOnly) disk.hardState = ready.hardState;
 }
 
 function compact<Machine extends SnapshotMachine>(replica: SimReplica<Machine>, disk: Disk): void {
