@@ -131,6 +131,7 @@ export async function clusterBackend(options: ClusterBackendOptions): Promise<St
   return {
     catalog,
     store,
+    stats: () => ({ hosts: [...cluster.nodes.values()].map((node) => node.host.stats), groupCommit: engines.stats?.() }),
     async close() {
       await splits.stop();
       await store.indexesSettled();
@@ -145,10 +146,10 @@ export async function clusterBackend(options: ClusterBackendOptions): Promise<St
  * node in a keyspace of its own; their synced writes of one event-loop turn share one fsync: they
  * share one disk anyway), or, for a data directory made before that, one per node (DATA/node-N).
  */
-async function nodeEngines(dataDir: string | undefined): Promise<{ open: (node: number) => StorageEngine | Promise<StorageEngine>; close: () => Promise<void> }> {
+async function nodeEngines(dataDir: string | undefined): Promise<{ open: (node: number) => StorageEngine | Promise<StorageEngine>; close: () => Promise<void>; stats?: () => unknown }> {
   if (dataDir && existsSync(join(dataDir, 'node-1'))) return { open: (node) => openEngine(join(dataDir, `node-${node}`)), close: async () => {} };
   const shared = new SharedEngine(await openEngine(dataDir ? join(dataDir, 'nodes') : undefined));
-  return { open: (node) => shared.view(Uint8Array.of(NODE_KEYSPACE_PREFIX, node >> 8, node & 0xff)), close: () => shared.close() };
+  return { open: (node) => shared.view(Uint8Array.of(NODE_KEYSPACE_PREFIX, node >> 8, node & 0xff)), close: () => shared.close(), stats: () => shared.stats };
 }
 
 /** Every interval, one leadership transfer from the node leading the most partitions, if they are uneven; returns a stop function. */
