@@ -1,5 +1,5 @@
 import { ShoalError, SeededRandom, type Random } from '@shoal/base';
-import { malformedMessage, NONE, NotLeaderError, ProposalDroppedError, RaftNode, type ConfigChange, type Entry, type Membership, type NodeId, type Ready, type StableEntries } from '@shoal/raft';
+import { malformedMessage, NONE, NotLeaderError, ProposalDroppedError, RaftNode, type ConfigChange, type Entry, type Membership, type NodeId, type Ready } from '@shoal/raft';
 import type { StorageEngine, WriteOp } from '@shoal/storage';
 import { deleteRange, GroupLog, groupRange, stableEntries } from './log-store.js';
 import type { GroupMessage, Transport } from './transport.js';
@@ -111,9 +111,12 @@ export class RaftHost {
   /** Opens (or creates, with `membership`) the replica of `group` on this node. */
   async addGroup(group: number, membership: Membership, machine: StateMachine): Promise<void> {
     if (this.groups.has(group)) throw new Error(`raft group ${group} is already open`);
-    const { log, persisted } = await GroupLog.open(this.options.engine, group);
-    const snapshotIndex = persisted.snapshot?.meta.index ?? 0;
     const durable = machine.durableApplied ?? 0;
+    // Applied entries leave memory (a lagging follower's are read back from the engine), and
+    // those the machine's durable state already reflects are not even read into it.
+    const reader = stableEntries(this.options.engine, group);
+    const { log, persisted } = await GroupLog.open(this.options.engine, group, reader ? durable : 0);
+    const snapshotIndex = persisted.snapshot?.meta.index ?? 0;
     if (persisted.snapshot && durable < snapshotIndex) machine.restore(persisted.snapshot.data);
     const applied = Math.max(snapshotIndex, durable);
     const node = new RaftNode({
@@ -126,10 +129,10 @@ export class RaftHost {
       ...(this.options.maxEntriesPerMessage ? { maxEntriesPerMessage: this.options.maxEntriesPerMessage } : {}),
       ...(persisted.hardState ? { hardState: persisted.hardState } : {}),
       entries: persisted.entries,
+      ...(persisted.configEntriesOnDisk ? { configEntriesOnDisk: persisted.configEntriesOnDisk } : {}),
       ...(persisted.snapshot ? { snapshot: persisted.snapshot.meta, snapshotData: persisted.snapshot.data } : {}),
       applied,
-      // Applied entries leave memory (a lagging follower's are read back from the engine).
-      ...withStableEntries(stableEntries(this.options.engine, group)),
+      ...(reader ? { stableEntries: reader } : {}),
     });
     this.groups.set(group, { id: group, node, log, machine, applied, lastSnapshot: applied, proposals: new Map(), reads: new Map(), readsAwaitingApply: [] });
     this.kick();
@@ -353,8 +356,4 @@ export class RaftHost {
     if (snapshot) group.log.compact(snapshot, ops);
     group.lastSnapshot = group.applied;
   }
-}
-
-function withStableEntries(reader: StableEntries | undefined): { stableEntries?: StableEntries } {
-  return reader ? { stableEntries: reader } : {};
 }

@@ -1,6 +1,6 @@
 import type { Entry, HardState, Ready, Snapshot, StableEntries } from '@shoal/raft';
 import { canReadSync, type StorageEngine, type SyncReadableEngine, type WriteOp } from '@shoal/storage';
-import { decodeEntry, decodeHardState, decodeSnapshot, encodeEntry, encodeHardState, encodeSnapshot } from './record-codec.js';
+import { decodeEntry, decodeHardState, decodeSnapshot, encodeEntry, encodeHardState, encodeSnapshot, isConfigEntryRecord } from './record-codec.js';
 
 /**
  * Where the Raft groups of a node keep their logs, in the node's one storage engine (layout in
@@ -16,7 +16,10 @@ const KIND_ENTRY = 0x03;
 export interface PersistedGroup {
   hardState?: HardState;
   snapshot?: Snapshot;
+  /** The log after the snapshot, or (see `GroupLog.open`) its tail. */
   entries: Entry[];
+  /** When `entries` is a tail: the configuration entries before it. */
+  configEntriesOnDisk?: Entry[];
 }
 
 function groupKey(group: number, kind: number, index?: number): Uint8Array {
@@ -54,30 +57,49 @@ export class GroupLog {
   private term: number;
   private vote: number;
 
-  private constructor(readonly group: number, persisted: PersistedGroup) {
-    const snapshotIndex = persisted.snapshot?.meta.index ?? 0;
+  private constructor(readonly group: number, snapshotIndex: number, last: number, hardState: HardState | undefined) {
     // Garbage below the snapshot left by a crash is not known here; compaction after the next
     // snapshot starts from wherever the previous one stopped, so at worst it lingers until then.
-    this.first = persisted.entries[0]?.index ?? snapshotIndex + 1;
+    this.first = snapshotIndex + 1;
     this.live = this.first;
-    this.last = persisted.entries[persisted.entries.length - 1]?.index ?? snapshotIndex;
-    this.term = persisted.hardState?.term ?? 0;
-    this.vote = persisted.hardState?.vote ?? 0;
+    this.last = last;
+    this.term = hardState?.term ?? 0;
+    this.vote = hardState?.vote ?? 0;
   }
 
-  static async open(engine: StorageEngine, group: number): Promise<{ log: GroupLog; persisted: PersistedGroup }> {
+  /**
+   * Reads a group's hard state, snapshot and log. Entries before `keepFrom` (the state
+   * machine's durable applied index: a restart applies nothing before it) are not returned, but
+   * their configuration entries are; the tail returned always holds the last applied entry and
+   * the last entry. The Raft core reads the others back through `stableEntries` if it needs them.
+   */
+  static async open(engine: StorageEngine, group: number, keepFrom = 0): Promise<{ log: GroupLog; persisted: PersistedGroup }> {
     const [hardStateBytes, snapshotBytes] = await engine.getMany([groupKey(group, KIND_HARD_STATE), groupKey(group, KIND_SNAPSHOT)]);
     const snapshot = snapshotBytes ? decodeSnapshot(snapshotBytes) : undefined;
-    const entries: Entry[] = [];
+    const hardState = hardStateBytes ? decodeHardState(hardStateBytes) : undefined;
     const from = (snapshot?.meta.index ?? 0) + 1;
-    for await (const [key, value] of engine.iterate({ gte: groupKey(group, KIND_ENTRY, from), lt: groupKey(group, KIND_ENTRY + 1) })) {
+    const range = { gte: groupKey(group, KIND_ENTRY, from), lt: groupKey(group, KIND_ENTRY + 1) };
+    let last = from - 1;
+    for await (const [key] of engine.iterate({ ...range, reverse: true, limit: 1 })) last = entryIndex(key);
+    const keep = Math.max(from, Math.min(keepFrom, hardState?.commit ?? 0, last));
+    const entries: Entry[] = [];
+    const configEntriesOnDisk: Entry[] = [];
+    let expected = from;
+    for await (const [key, value] of engine.iterate(range)) {
       const index = entryIndex(key);
       // The log must be contiguous after the snapshot; anything else is corruption, not data.
-      if (index !== from + entries.length) throw new Error(`raft group ${group}: log gap at ${index}, expected ${from + entries.length}`);
-      entries.push(decodeEntry(index, value));
+      if (index !== expected) throw new Error(`raft group ${group}: log gap at ${index}, expected ${expected}`);
+      expected++;
+      if (index >= keep) entries.push(decodeEntry(index, value));
+      else if (isConfigEntryRecord(value)) configEntriesOnDisk.push(decodeEntry(index, value));
     }
-    const persisted: PersistedGroup = { entries, ...(hardStateBytes ? { hardState: decodeHardState(hardStateBytes) } : {}), ...(snapshot ? { snapshot } : {}) };
-    return { log: new GroupLog(group, persisted), persisted };
+    const persisted: PersistedGroup = {
+      entries,
+      ...(configEntriesOnDisk.length > 0 ? { configEntriesOnDisk } : {}),
+      ...(hardState ? { hardState } : {}),
+      ...(snapshot ? { snapshot } : {}),
+    };
+    return { log: new GroupLog(group, from - 1, last, hardState), persisted };
   }
 
   /**

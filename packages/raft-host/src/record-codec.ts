@@ -40,6 +40,11 @@ export function encodeEntry(entry: Entry): Uint8Array {
   return out;
 }
 
+/** Whether an entry record holds a configuration change (without decoding it). */
+export function isConfigEntryRecord(bytes: Uint8Array): boolean {
+  return bytes[0] === ENTRY_CONFIG;
+}
+
 export function decodeEntry(index: number, bytes: Uint8Array): Entry {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const term = view.getFloat64(1);

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SeededRandom } from '@shoal/base';
 import { MemoryEngine, type WriteOp, type WriteOptions } from '@shoal/storage';
 import { waitFor } from '@shoal/testkit';
-import { decodeHardState, GroupLog, InMemoryNetwork, RAFT_PREFIX, RaftHost, RegisterMachine, type HostOptions } from '../src/index.js';
+import { decodeHardState, GroupLog, InMemoryNetwork, RAFT_PREFIX, RaftHost, RegisterMachine, type HostOptions, type StateMachine } from '../src/index.js';
 
 const NODES = [1, 2, 3];
 const membership = { voters: NODES, learners: [] };
@@ -59,6 +59,55 @@ class HardStateRecorder extends MemoryEngine {
     const commits = hardStates.map((op) => decodeHardState((op as { value: Uint8Array }).value).commit);
     if (commits.length > 0) this.writes.push({ sync: options.sync, commits });
     return super.write(ops, options);
+  }
+}
+
+/**
+ * A register whose state lives in the node's engine (as a partition replica's does): its values
+ * and applied index are written with each round, so a restart applies nothing before that index.
+ */
+class StoredRegister implements StateMachine {
+  private queued: WriteOp[] = [];
+  private applied: number;
+
+  private constructor(
+    private readonly engine: MemoryEngine,
+    readonly durableApplied: number,
+  ) {
+    this.applied = durableApplied;
+  }
+
+  static async open(engine: MemoryEngine): Promise<StoredRegister> {
+    const applied = await engine.get(StoredRegister.APPLIED);
+    return new StoredRegister(engine, applied ? Number(new TextDecoder().decode(applied)) : 0);
+  }
+
+  private static readonly APPLIED = Uint8Array.of(0x70, 0);
+
+  apply(data: Uint8Array, index: number): undefined {
+    const [key, value] = new TextDecoder().decode(data).split('=') as [string, string];
+    this.queued.push({ type: 'put', key: new TextEncoder().encode(`\x71${key}`), value: new TextEncoder().encode(value) });
+    this.applied = index;
+    return undefined;
+  }
+
+  takeWrites(): WriteOp[] {
+    const ops = [...this.queued, { type: 'put' as const, key: StoredRegister.APPLIED, value: new TextEncoder().encode(String(this.applied)) }];
+    this.queued = [];
+    return ops;
+  }
+
+  async value(key: string): Promise<string | undefined> {
+    const value = await this.engine.get(new TextEncoder().encode(`\x71${key}`));
+    return value && new TextDecoder().decode(value);
+  }
+
+  snapshot(): Uint8Array {
+    throw new Error('not used: the hosts of this test take no snapshots');
+  }
+
+  restore(): void {
+    throw new Error('not used: the hosts of this test take no snapshots');
   }
 }
 
@@ -136,6 +185,52 @@ describe('multi-Raft host', () => {
     expect(stored.persisted.hardState?.commit).toBe(lastIndex);
     for (const node of NODES) await cluster.start(node);
     await waitFor(() => NODES.every((node) => cluster?.values(node, 1).get('k') === '4'), 'the values after a restart');
+  });
+
+  it('restarts a node with state in its engine without reading its applied log into memory, membership changes included', async () => {
+    const network = new InMemoryNetwork();
+    const engines = new Map(NODES.map((node) => [node, new MemoryEngine()]));
+    const hosts = new Map<number, RaftHost>();
+    const machines = new Map<number, StoredRegister>();
+    const start = async (node: number) => {
+      const host = new RaftHost({ node, engine: engines.get(node)!, transport: network.transport(node), tickMs: 5, random: new SeededRandom(node), snapshotEvery: Infinity });
+      const machine = await StoredRegister.open(engines.get(node)!);
+      await host.addGroup(1, membership, machine);
+      hosts.set(node, host);
+      machines.set(node, machine);
+      return host;
+    };
+    const leaderOf = async () => {
+      await waitFor(() => [...hosts.values()].some((host) => host.raft(1).role === 'leader'), 'a leader');
+      return [...hosts.values()].find((host) => host.raft(1).role === 'leader')!;
+    };
+    try {
+      for (const node of NODES) await start(node);
+      let leader = await leaderOf();
+      for (let i = 0; i < 20; i++) await leader.propose(1, RegisterMachine.command('k', `a${i}`));
+      // Node 3 leaves the group: a configuration entry in the middle of the log.
+      const leaving = NODES.find((node) => node !== leader.node)!;
+      await leader.proposeConfigChange(1, { kind: 'remove', node: leaving });
+      const staying = NODES.filter((node) => node !== leaving);
+      for (let i = 0; i < 20; i++) await leader.propose(1, RegisterMachine.command('k', `b${i}`));
+      await waitFor(() => staying.every((node) => hosts.get(node)!.raft(1).log.applied === leader.raft(1).log.lastIndex()), 'the writes applied on both');
+      const lastIndex = leader.raft(1).log.lastIndex();
+      for (const host of hosts.values()) await host.close();
+      hosts.clear();
+
+      for (const node of staying) await start(node);
+      for (const node of staying) {
+        const log = hosts.get(node)!.raft(1).log;
+        // Only the last applied entry came back into memory; the rest stayed on disk.
+        expect([log.firstIndexInMemory, log.lastIndex(), log.entriesInMemory]).toEqual([lastIndex, lastIndex, 1]);
+        expect(hosts.get(node)!.raft(1).membership).toEqual({ voters: staying, learners: [] });
+      }
+      leader = await leaderOf();
+      await leader.propose(1, RegisterMachine.command('k', 'after'));
+      for (const node of staying) await waitFor(async () => (await machines.get(node)!.value('k')) === 'after', `node ${node} applies a write after the restart`);
+    } finally {
+      for (const host of hosts.values()) await host.close();
+    }
   });
 
   it('fails over when the leader is cut off, and the old leader catches up by snapshot', async () => {

@@ -82,6 +82,20 @@ describe('a group log in the storage engine', () => {
     expect(split({})).toEqual([0, 0]);
   });
 
+  it('opens only the tail from the durable applied index on, with the configuration entries before it', async () => {
+    const engine = new MemoryEngine();
+    const { log } = await GroupLog.open(engine, 2);
+    const config: Entry = { index: 3, term: 1, type: 'config', data: null, config: { kind: 'addLearner', node: 4 } };
+    const ops: WriteOp[] = [];
+    log.persist(ready([entry(1, 1, 'a'), entry(2, 1, 'b'), config, entry(4, 1, 'd'), entry(5, 1, 'e'), entry(6, 1, 'f')], { hardState: { term: 1, vote: 1, commit: 5 } }), ops, ops);
+    await engine.write(ops, { sync: true });
+    expect((await GroupLog.open(engine, 2, 4)).persisted).toEqual({ hardState: { term: 1, vote: 1, commit: 5 }, entries: [entry(4, 1, 'd'), entry(5, 1, 'e'), entry(6, 1, 'f')], configEntriesOnDisk: [config] });
+    // Never past the stored commit index (a restart applies from the lower of the two)...
+    expect((await GroupLog.open(engine, 2, 6)).persisted.entries.map((kept) => kept.index)).toEqual([5, 6]);
+    // ...and without a durable index, the whole log.
+    expect((await GroupLog.open(engine, 2)).persisted.entries.map((kept) => kept.index)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
   it('installs a leader snapshot past the end of the log, dropping every older entry', async () => {
     const engine = new MemoryEngine();
     const { log } = await GroupLog.open(engine, 1);

@@ -34,10 +34,16 @@ export class RaftLog {
       this.snapshotTerm = snapshot.term;
     }
     this.entries = entries.filter((entry) => entry.index > this.snapshotIndex);
-    this.firstInMemory = this.snapshotIndex + 1;
+    this.firstInMemory = this.entries[0]?.index ?? this.snapshotIndex + 1;
+    assert(this.firstInMemory === this.snapshotIndex + 1 || stable !== undefined, `entries from ${this.firstInMemory} on, after a snapshot at ${this.snapshotIndex}, and no reader for those between`);
     this.committed = Math.max(committed, this.snapshotIndex);
     this.applied = this.snapshotIndex;
     this.stabled = this.lastIndex();
+  }
+
+  /** The index of the first entry held in memory. */
+  get firstIndexInMemory(): number {
+    return this.firstInMemory;
   }
 
   /** Entries held in memory (the rest of the log after the snapshot is on the driver's disk). */

@@ -53,7 +53,14 @@ export interface RaftConfig {
   unsafeCommitPreviousTermForTesting?: boolean;
   /** Restored state after a restart. */
   hardState?: HardState;
+  /**
+   * The persisted entries after the snapshot. With `stableEntries` they may start later, from
+   * any index up to the last applied one (the earlier entries stay on disk, and their
+   * configuration entries come in `configEntriesOnDisk`), so that a restart does not bring a
+   * long log back into memory.
+   */
   entries?: Entry[];
+  configEntriesOnDisk?: Entry[];
   snapshot?: SnapshotMeta;
   /** The persisted snapshot's state-machine data, so that a restarted leader can send it. */
   snapshotData?: Uint8Array;
@@ -136,9 +143,10 @@ export class RaftNode {
     this.unsafeCommitPreviousTerm = config.unsafeCommitPreviousTermForTesting === true;
     this.log = new RaftLog(config.snapshot, config.entries ?? [], config.hardState?.commit ?? 0, config.stableEntries);
     if (config.applied !== undefined) this.log.applied = Math.max(this.log.applied, Math.min(config.applied, this.log.committed));
+    assert(this.log.applied + 1 >= this.log.firstIndexInMemory, `entries from ${this.log.firstIndexInMemory} on were restored, but ${this.log.applied + 1} is the next to apply`);
     this.membership = config.snapshot?.membership ?? config.membership;
     if (config.snapshot && config.snapshotData) this.latestSnapshot = { meta: config.snapshot, data: config.snapshotData };
-    for (const entry of config.entries ?? []) {
+    for (const entry of [...(config.configEntriesOnDisk ?? []), ...(config.entries ?? [])]) {
       if (entry.type === 'config' && entry.index <= this.log.committed && entry.config) this.membership = applyChange(this.membership, entry.config);
     }
     this.appliedConfigIndex = this.log.committed;
