@@ -2,6 +2,7 @@ import { ShoalError, SeededRandom, type Random } from '@shoal/base';
 import { malformedMessage, NONE, NotLeaderError, ProposalDroppedError, RaftNode, type ConfigChange, type Entry, type Membership, type NodeId, type Ready } from '@shoal/raft';
 import type { StorageEngine, WriteOp } from '@shoal/storage';
 import { deleteRange, GroupLog, groupRange, stableEntries } from './log-store.js';
+import type { RoundScheduler } from './round-scheduler.js';
 import type { GroupMessage, Transport } from './transport.js';
 
 /** A replicated state machine: applies committed proposals in log order, deterministically. */
@@ -36,6 +37,8 @@ export interface HostOptions {
   maxInflight?: number;
   maxEntriesPerMessage?: number;
   random?: Random;
+  /** Shared by the hosts of one process, to start their rounds together (default: each on its own). */
+  rounds?: RoundScheduler;
 }
 
 /** The host closed while a proposal's outcome was still unknown: it may or may not commit. */
@@ -239,13 +242,15 @@ export class RaftHost {
   private kick(): void {
     if (this.scheduled || this.writing || this.closed) return;
     this.scheduled = true;
-    setImmediate(() => {
+    const start = () => {
       this.scheduled = false;
       const round = this.round();
       this.roundInFlight = round;
       // A failed synced write leaves this node's durable state unknown: the rejection surfaces.
       void round;
-    });
+    };
+    if (this.options.rounds) this.options.rounds.schedule(start);
+    else setImmediate(start);
   }
 
   private async round(): Promise<void> {

@@ -20,8 +20,10 @@ export interface Transport {
 }
 
 /**
- * In-process transport for tests and benchmarks: hosts joined through one network object.
- * Batches are delivered on a later turn of the event loop, never re-entrantly. Each message is
+ * In-process transport for tests, benchmarks and the embedded cluster: hosts joined through one
+ * network object. A batch is delivered in a microtask once the sender's current callback is done
+ * (never re-entrantly), not on a later turn of the event loop: a replicated write then waits
+ * for one turn fewer at each hop (docs/decisions/0009). Each message is
  * copied (shallowly): log entries are immutable values once created, so nodes may share them,
  * as a leader's log already shares them with the messages it sends.
  */
@@ -34,7 +36,7 @@ export class InMemoryNetwork {
       send: (to, batch) => {
         if (this.cut.has(`${node}-${to}`)) return;
         const copy = batch.map(({ group, message }) => ({ group, message: { ...message } }));
-        setImmediate(() => {
+        queueMicrotask(() => {
           if (!this.cut.has(`${node}-${to}`)) this.handlers.get(to)?.(node, copy);
         });
       },

@@ -148,7 +148,8 @@ export async function clusterBackend(options: ClusterBackendOptions): Promise<St
  */
 async function nodeEngines(dataDir: string | undefined): Promise<{ open: (node: number) => StorageEngine | Promise<StorageEngine>; close: () => Promise<void>; stats?: () => unknown }> {
   if (dataDir && existsSync(join(dataDir, 'node-1'))) return { open: (node) => openEngine(join(dataDir, `node-${node}`)), close: async () => {} };
-  const shared = new SharedEngine(await openEngine(dataDir ? join(dataDir, 'nodes') : undefined));
+  // The nodes' rounds start together (startLocalCluster's RoundScheduler): their synced writes share an fsync in the same turn.
+  const shared = new SharedEngine(await openEngine(dataDir ? join(dataDir, 'nodes') : undefined), { drainOn: 'microtask' });
   return { open: (node) => shared.view(Uint8Array.of(NODE_KEYSPACE_PREFIX, node >> 8, node & 0xff)), close: () => shared.close(), stats: () => shared.stats };
 }
 

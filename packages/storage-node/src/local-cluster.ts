@@ -1,6 +1,6 @@
 import type { Random } from '@shoal/base';
 import type { PartitionMap, StorageNode as Placement } from '@shoal/placement';
-import { InMemoryNetwork } from '@shoal/raft-host';
+import { InMemoryNetwork, RoundScheduler } from '@shoal/raft-host';
 import { leaderSetup, LocalReplica, partitionKeyNames, Router, type ClusterTables, type ReplicaDirectory } from '@shoal/router';
 import type { StorageEngine } from '@shoal/storage';
 import { StorageNode } from './storage-node.js';
@@ -33,6 +33,8 @@ export interface LocalCluster {
  */
 export async function startLocalCluster(options: LocalClusterOptions): Promise<LocalCluster> {
   const network = new InMemoryNetwork();
+  // The nodes' rounds start together, so a shared engine's group commit takes all their writes at once.
+  const rounds = new RoundScheduler();
   const nodes = new Map<number, StorageNode>();
   for (const placement of options.placements) {
     const node = await StorageNode.start({
@@ -41,6 +43,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       az: placement.az,
       engine: await options.engine(placement.id),
       transport: network.transport(placement.id),
+      rounds,
       map: options.map,
       metadataVoters: options.metadataVoters,
       leadership: { setup: leaderSetup(options.tables), partitionKeyOf: partitionKeyNames(options.tables), ...(options.itemCollectionBytesMax !== undefined ? { itemCollectionBytesMax: options.itemCollectionBytesMax } : {}) },

@@ -1,7 +1,7 @@
 import type { Random } from '@shoal/base';
 import { keyspaceOf, PartitionLeadership, ReplicatedKeyspace, type LeadershipOptions } from '@shoal/partition-replica';
 import type { PartitionMap } from '@shoal/placement';
-import { deleteRange, groupRange, RaftHost, type Transport } from '@shoal/raft-host';
+import { deleteRange, groupRange, RaftHost, type RoundScheduler, type Transport } from '@shoal/raft-host';
 import type { ConfigChange, Membership } from '@shoal/raft';
 import type { StorageEngine } from '@shoal/storage';
 
@@ -40,6 +40,8 @@ export interface StorageNodeOptions {
   leadership?: LeadershipOptions;
   tickMs?: number;
   random?: Random;
+  /** Shared by the nodes of one process: their Raft rounds start together (see RoundScheduler). */
+  rounds?: RoundScheduler;
 }
 
 /**
@@ -101,6 +103,7 @@ export class StorageNode {
       snapshotEvery: Infinity,
       ...(options.tickMs !== undefined ? { tickMs: options.tickMs } : {}),
       ...(options.random ? { random: options.random } : {}),
+      ...(options.rounds ? { rounds: options.rounds } : {}),
     });
     const replicas = new Map<number, PartitionLeadership>();
     const machines = new Map<number, ReplicatedKeyspace>();

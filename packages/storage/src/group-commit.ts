@@ -21,6 +21,12 @@ export interface GroupCommitOptions {
   batchOpsMax?: number;
   /** Operations that may wait for a sync; default GROUP_COMMIT_QUEUE_OPS_MAX. */
   queueOpsMax?: number;
+  /**
+   * When a batch goes out: on the next turn of the event loop (the default, so that requests
+   * parsed in the same poll phase share it), or on a microtask, for writers that all queue
+   * within one callback (the Raft hosts of a process, started together by a RoundScheduler).
+   */
+  drainOn?: 'nextTurn' | 'microtask';
 }
 
 /** The queue is full: the write was not attempted (a definite failure, safe to retry later). */
@@ -42,6 +48,7 @@ export class GroupCommitWriter {
   private writing = false;
   private readonly batchOpsMax: number;
   private readonly queueOpsMax: number;
+  private readonly scheduleDrain: (drain: () => void) => void;
   /** Counters for metrics: synced batches written and operations they carried. */
   readonly stats = { syncs: 0, ops: 0, refused: 0 };
 
@@ -51,6 +58,7 @@ export class GroupCommitWriter {
   ) {
     this.batchOpsMax = options.batchOpsMax ?? GROUP_COMMIT_OPS_MAX;
     this.queueOpsMax = options.queueOpsMax ?? GROUP_COMMIT_QUEUE_OPS_MAX;
+    this.scheduleDrain = options.drainOn === 'microtask' ? (drain) => queueMicrotask(drain) : (drain) => setImmediate(drain);
     assert(Number.isInteger(this.batchOpsMax) && this.batchOpsMax > 0, `batchOpsMax must be a positive integer: ${this.batchOpsMax}`);
     assert(Number.isInteger(this.queueOpsMax) && this.queueOpsMax > 0, `queueOpsMax must be a positive integer: ${this.queueOpsMax}`);
   }
@@ -85,7 +93,7 @@ export class GroupCommitWriter {
       this.queuedOps += ops.length;
       if (!this.writing) {
         this.writing = true;
-        setImmediate(() => void this.drain());
+        this.scheduleDrain(() => void this.drain());
       }
     });
   }

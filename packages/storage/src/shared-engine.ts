@@ -1,5 +1,5 @@
 import { canReadSync, type Bytes, type KeyRange, type StorageEngine, type SyncReadableEngine, type WriteOp, type WriteOptions } from './engine.js';
-import { GroupCommitWriter } from './group-commit.js';
+import { GroupCommitWriter, type GroupCommitOptions } from './group-commit.js';
 import { PrefixedEngine } from './prefixed-engine.js';
 
 /**
@@ -15,9 +15,16 @@ export class SharedEngine {
   private readonly commit: GroupCommitWriter;
   private readonly shared: SyncReadableEngine;
 
-  constructor(private readonly engine: StorageEngine) {
+  /**
+   * `drainOn: 'microtask'` when the nodes' Raft hosts start their rounds together (a
+   * RoundScheduler): their synced writes then share an fsync in the turn they were issued.
+   */
+  constructor(
+    private readonly engine: StorageEngine,
+    options: Pick<GroupCommitOptions, 'drainOn'> = {},
+  ) {
     // The Raft hosts cannot shed load: a refused synced write would stop a node. Never refuse.
-    this.commit = new GroupCommitWriter(engine, { queueOpsMax: Number.MAX_SAFE_INTEGER });
+    this.commit = new GroupCommitWriter(engine, { queueOpsMax: Number.MAX_SAFE_INTEGER, ...options });
     this.shared = new SharedWrites(engine, this.commit);
   }
 

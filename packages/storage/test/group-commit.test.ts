@@ -55,6 +55,32 @@ describe('GroupCommitWriter', () => {
     expect(await engine.getMany([Uint8Array.of(2), Uint8Array.of(4)])).toEqual([Uint8Array.of(2), Uint8Array.of(4)]);
   });
 
+  it('with drainOn microtask, syncs what one callback queued in that same turn, and what the next callback queues apart', async () => {
+    const engine = new MemoryEngine();
+    const synced: number[][] = [];
+    const write = engine.write.bind(engine);
+    engine.write = (ops, options) => {
+      if (options.sync) synced.push(keysOf(ops) as number[]);
+      return write(ops, options);
+    };
+    const writer = new GroupCommitWriter(engine, { drainOn: 'microtask' });
+    const done: number[] = [];
+    // Two callbacks of one check phase, as a RoundScheduler's and another immediate would be.
+    await new Promise<void>((resolve) => {
+      setImmediate(() => {
+        void writer.write([put(1)]).then(() => done.push(1));
+        void writer.write([put(2)]).then(() => done.push(2));
+      });
+      setImmediate(() => {
+        // The first callback's writes are already synced: the drain did not wait for a turn.
+        expect([synced, done]).toEqual([[[1, 2]], [1, 2]]);
+        void writer.write([put(3)]).then(() => done.push(3));
+        setImmediate(resolve);
+      });
+    });
+    expect([synced, done]).toEqual([[[1, 2], [3]], [1, 2, 3]]);
+  });
+
   it('bounds a batch, and rejects exactly the writers whose sync failed', async () => {
     const engine = new GatedEngine();
     const writer = new GroupCommitWriter(engine, { batchOpsMax: 2 });
