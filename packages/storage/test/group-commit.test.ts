@@ -60,7 +60,7 @@ describe('GroupCommitWriter', () => {
     const synced: number[][] = [];
     const write = engine.write.bind(engine);
     engine.write = (ops, options) => {
-      if (options.sync) synced.push(keysOf(ops) as number[]);
+      if (options?.sync) synced.push(keysOf(ops) as number[]);
       return write(ops, options);
     };
     const writer = new GroupCommitWriter(engine, { drainOn: 'microtask' });
