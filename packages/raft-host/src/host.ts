@@ -94,8 +94,6 @@ export class RaftHost {
   private readonly random: Random;
   private readonly ticker: NodeJS.Timeout;
   private scheduled = false;
-  /** Messages arrived while a round was writing: the next round is theirs (see RoundScheduler). */
-  private deliveredWhileWriting = false;
   private roundInFlight: Promise<void> | undefined;
   private writing = false;
   private closed = false;
@@ -238,12 +236,10 @@ export class RaftHost {
       }
       target.node.step(message);
     }
-    if (this.writing) this.deliveredWhileWriting = true;
-    // Eager: with a RoundScheduler, a follower appends what a leader just sent in the same turn.
-    this.kick(true);
+    this.kick();
   }
 
-  private kick(eager = false): void {
+  private kick(): void {
     if (this.scheduled || this.writing || this.closed) return;
     this.scheduled = true;
     const start = () => {
@@ -253,7 +249,7 @@ export class RaftHost {
       // A failed synced write leaves this node's durable state unknown: the rejection surfaces.
       void round;
     };
-    if (this.options.rounds) this.options.rounds.schedule(start, eager);
+    if (this.options.rounds) this.options.rounds.schedule(start);
     else setImmediate(start);
   }
 
@@ -320,9 +316,7 @@ export class RaftHost {
     if (unsynced.length > 0) await this.options.engine.write(unsynced, { sync: false });
     for (const answer of answers) answer();
     this.writing = false;
-    const delivered = this.deliveredWhileWriting;
-    this.deliveredWhileWriting = false;
-    this.kick(delivered);
+    this.kick();
   }
 
   private apply(group: Group, entry: Entry, answers: (() => void)[]): void {

@@ -7,37 +7,16 @@
  */
 export class RoundScheduler {
   private readonly pending: (() => void)[] = [];
-  private passQueued = false;
-  private eagerPassQueued = false;
-  private eagerPassesLeft = 0;
+  private scheduled = false;
 
-  /**
-   * Runs `start` in the next check phase, with every other round scheduled before then. With
-   * `eager` (a host that just received messages), once per check-phase pass, the rounds pending
-   * run in a microtask instead: followers then append what the leader's pass sent, in the same
-   * turn of the event loop.
-   */
-  schedule(start: () => void, eager = false): void {
+  /** Runs `start` in the next check phase, with every other round scheduled before then. */
+  schedule(start: () => void): void {
     this.pending.push(start);
-    if (eager && this.eagerPassesLeft > 0 && !this.eagerPassQueued) {
-      this.eagerPassesLeft--;
-      this.eagerPassQueued = true;
-      queueMicrotask(() => {
-        this.eagerPassQueued = false;
-        this.runPending();
-      });
-      return;
-    }
-    if (this.passQueued) return;
-    this.passQueued = true;
+    if (this.scheduled) return;
+    this.scheduled = true;
     setImmediate(() => {
-      this.passQueued = false;
-      this.eagerPassesLeft = 1;
-      this.runPending();
+      this.scheduled = false;
+      for (const run of this.pending.splice(0)) run();
     });
-  }
-
-  private runPending(): void {
-    for (const run of this.pending.splice(0)) run();
   }
 }
