@@ -165,17 +165,7 @@ class StableEntryReader implements StableEntries {
     private readonly group: number,
   ) {}
 
-  term(index: number): number {
-    return this.read(index).term;
-  }
-
-  entries(from: number, to: number): Entry[] {
-    const entries: Entry[] = [];
-    for (let index = from; index <= to; index++) entries.push(this.read(index));
-    return entries;
-  }
-
-  private read(index: number): Entry {
+  entry(index: number): Entry {
     const bytes = this.engine.getSync(groupKey(this.group, KIND_ENTRY, index));
     // The core asks only for persisted, uncompacted entries: a missing one is corruption.
     if (!bytes) throw new Error(`raft group ${this.group}: persisted entry ${index} is missing`);

@@ -63,7 +63,7 @@ export class RaftLog {
   term(index: number): number | undefined {
     if (index === this.snapshotIndex) return this.snapshotTerm;
     if (index < this.snapshotIndex || index > this.lastIndex()) return undefined;
-    if (index < this.firstInMemory) return (this.stable as StableEntries).term(index);
+    if (index < this.firstInMemory) return (this.stable as StableEntries).entry(index).term;
     return (this.entries[index - this.firstInMemory] as Entry).term;
   }
 
@@ -72,7 +72,8 @@ export class RaftLog {
     if (from <= this.snapshotIndex) return undefined;
     const end = Math.min(to, this.lastIndex(), from + maxEntries - 1);
     if (from < this.firstInMemory) {
-      const released = (this.stable as StableEntries).entries(from, Math.min(end, this.firstInMemory - 1));
+      const released: Entry[] = [];
+      for (let index = from; index <= Math.min(end, this.firstInMemory - 1); index++) released.push((this.stable as StableEntries).entry(index));
       return end < this.firstInMemory ? released : released.concat(this.entries.slice(0, end - this.firstInMemory + 1));
     }
     return this.entries.slice(from - this.firstInMemory, end - this.firstInMemory + 1);

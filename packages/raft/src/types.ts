@@ -109,7 +109,5 @@ export interface Ready {
  * and not compacted (after the snapshot, up to what `advance` acknowledged).
  */
 export interface StableEntries {
-  term(index: number): number;
-  /** The entries in [from, to], in order. */
-  entries(from: number, to: number): Entry[];
+  entry(index: number): Entry;
 }

@@ -58,15 +58,13 @@ export class Cluster {
   }
 
   private stableEntries(id: NodeId): StableEntries {
-    const read = (index: number): Entry => {
-      this.readsFromDisk++;
-      const entry = (this.persisted.get(id) as Persisted).entries.find((stored) => stored.index === index);
-      if (!entry) throw new Error(`node ${id}: entry ${index} was never persisted`);
-      return entry;
-    };
     return {
-      term: (index) => read(index).term,
-      entries: (from, to) => Array.from({ length: to - from + 1 }, (_, i) => read(from + i)),
+      entry: (index) => {
+        this.readsFromDisk++;
+        const entry = (this.persisted.get(id) as Persisted).entries.find((stored) => stored.index === index);
+        if (!entry) throw new Error(`node ${id}: entry ${index} was never persisted`);
+        return entry;
+      },
     };
   }
 

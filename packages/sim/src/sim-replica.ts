@@ -84,18 +84,12 @@ export function bootReplica<Machine extends SnapshotMachine>(options: BootOption
 
 /** Reads entries back from a replica's disk, as the host reads them from its storage engine. */
 function diskEntries(disk: Disk): StableEntries {
-  const read = (index: number): Entry => {
-    const first = disk.entries[0]?.index ?? Number.POSITIVE_INFINITY;
-    const entry = disk.entries[index - first];
-    if (entry?.index !== index) throw new Error(`persisted entry ${index} is not on the disk`);
-    return entry;
-  };
   return {
-    term: (index) => read(index).term,
-    entries: (from, to) => {
-      const entries: Entry[] = [];
-      for (let index = from; index <= to; index++) entries.push(read(index));
-      return entries;
+    entry: (index) => {
+      const first = disk.entries[0]?.index ?? Number.POSITIVE_INFINITY;
+      const entry = disk.entries[index - first];
+      if (entry?.index !== index) throw new Error(`persisted entry ${index} is not on the disk`);
+      return entry;
     },
   };
 }
