@@ -7,11 +7,19 @@ import { decodeEntry, decodeHardState, decodeSnapshot, encodeEntry, encodeHardSt
  * docs/decisions/0002): RAFT_PREFIX | group (u32 BE) | kind | for entries, index (u64 BE).
  * The store turns each group's ready batch into write operations; the host writes the batches of
  * all its groups with one synced write (group commit).
+ *
+ * Configuration entries are also kept under a kind of their own (same index, same record), so
+ * that a restart finds the membership changes of the log without reading the whole log: it reads
+ * those and the tail it must apply (docs/decisions/0010). A group written before that index existed
+ * has no CONFIG_INDEXED marker; its first open reads the whole log once and writes the index.
  */
 export const RAFT_PREFIX = 0x20;
 const KIND_HARD_STATE = 0x01;
 const KIND_SNAPSHOT = 0x02;
 const KIND_ENTRY = 0x03;
+const KIND_CONFIG_ENTRY = 0x04;
+const KIND_CONFIG_INDEXED = 0x05;
+const CONFIG_INDEXED = Uint8Array.of(1);
 
 export interface PersistedGroup {
   hardState?: HardState;
@@ -56,8 +64,10 @@ export class GroupLog {
   /** The term and vote last written: a hard state that changes neither needs no sync. */
   private term: number;
   private vote: number;
+  /** Indexes of the configuration entries after the snapshot, each also under KIND_CONFIG_ENTRY (ascending). */
+  private configIndexes: number[];
 
-  private constructor(readonly group: number, snapshotIndex: number, last: number, hardState: HardState | undefined) {
+  private constructor(readonly group: number, snapshotIndex: number, last: number, hardState: HardState | undefined, configIndexes: number[]) {
     // Garbage below the snapshot left by a crash is not known here; compaction after the next
     // snapshot starts from wherever the previous one stopped, so at worst it lingers until then.
     this.first = snapshotIndex + 1;
@@ -65,41 +75,34 @@ export class GroupLog {
     this.last = last;
     this.term = hardState?.term ?? 0;
     this.vote = hardState?.vote ?? 0;
+    this.configIndexes = configIndexes;
   }
 
   /**
    * Reads a group's hard state, snapshot and log. Entries before `keepFrom` (the state
-   * machine's durable applied index: a restart applies nothing before it) are not returned, but
-   * their configuration entries are; the tail returned always holds the last applied entry and
-   * the last entry. The Raft core reads the others back through `stableEntries` if it needs them.
+   * machine's durable applied index: a restart applies nothing before it) are not read, but the
+   * configuration entries among them are returned; the tail returned always holds the last
+   * applied entry and the last entry. The Raft core reads the others back through
+   * `stableEntries` if it needs them.
    */
   static async open(engine: StorageEngine, group: number, keepFrom = 0): Promise<{ log: GroupLog; persisted: PersistedGroup }> {
-    const [hardStateBytes, snapshotBytes] = await engine.getMany([groupKey(group, KIND_HARD_STATE), groupKey(group, KIND_SNAPSHOT)]);
+    const [hardStateBytes, snapshotBytes, indexed] = await engine.getMany([groupKey(group, KIND_HARD_STATE), groupKey(group, KIND_SNAPSHOT), groupKey(group, KIND_CONFIG_INDEXED)]);
     const snapshot = snapshotBytes ? decodeSnapshot(snapshotBytes) : undefined;
     const hardState = hardStateBytes ? decodeHardState(hardStateBytes) : undefined;
     const from = (snapshot?.meta.index ?? 0) + 1;
-    const range = { gte: groupKey(group, KIND_ENTRY, from), lt: groupKey(group, KIND_ENTRY + 1) };
     let last = from - 1;
-    for await (const [key] of engine.iterate({ ...range, reverse: true, limit: 1 })) last = entryIndex(key);
+    for await (const [key] of engine.iterate({ gte: groupKey(group, KIND_ENTRY, from), lt: groupKey(group, KIND_ENTRY + 1), reverse: true, limit: 1 })) last = entryIndex(key);
     const keep = Math.max(from, Math.min(keepFrom, hardState?.commit ?? 0, last));
-    const entries: Entry[] = [];
-    const configEntriesOnDisk: Entry[] = [];
-    let expected = from;
-    for await (const [key, value] of engine.iterate(range)) {
-      const index = entryIndex(key);
-      // The log must be contiguous after the snapshot; anything else is corruption, not data.
-      if (index !== expected) throw new Error(`raft group ${group}: log gap at ${index}, expected ${expected}`);
-      expected++;
-      if (index >= keep) entries.push(decodeEntry(index, value));
-      else if (isConfigEntryRecord(value)) configEntriesOnDisk.push(decodeEntry(index, value));
-    }
+    const { entries, configEntries } = indexed ? await readIndexed(engine, group, from, keep) : await readWhole(engine, group, from, keep);
+    const configEntriesOnDisk = configEntries.filter((entry) => entry.index < keep);
     const persisted: PersistedGroup = {
       entries,
       ...(configEntriesOnDisk.length > 0 ? { configEntriesOnDisk } : {}),
       ...(hardState ? { hardState } : {}),
       ...(snapshot ? { snapshot } : {}),
     };
-    return { log: new GroupLog(group, from - 1, last, hardState), persisted };
+    const log = new GroupLog(group, from - 1, last, hardState, configEntries.map((entry) => entry.index));
+    return { log, persisted };
   }
 
   /**
@@ -117,13 +120,25 @@ export class GroupLog {
       const index = ready.snapshot.meta.index;
       synced.push({ type: 'put', key: groupKey(this.group, KIND_SNAPSHOT), value: encodeSnapshot(ready.snapshot) });
       for (let i = Math.max(index + 1, this.live); i <= this.last; i++) synced.push({ type: 'del', key: groupKey(this.group, KIND_ENTRY, i) });
+      // The snapshot's membership replaces every configuration entry before it; those after it are gone.
+      this.forgetConfigEntries(0, synced);
       this.live = index + 1;
       this.last = index;
     }
     if (ready.entries.length > 0) {
+      const start = (ready.entries[0] as Entry).index;
       const end = (ready.entries[ready.entries.length - 1] as Entry).index;
-      for (const entry of ready.entries) synced.push({ type: 'put', key: groupKey(this.group, KIND_ENTRY, entry.index), value: encodeEntry(entry) });
-      // A leader's entries replace a conflicting suffix: drop what lies beyond the new end.
+      // Entries from `start` on replace what was there (a leader's entries overwrite a conflicting suffix).
+      this.forgetConfigEntries(start, synced);
+      for (const entry of ready.entries) {
+        const record = encodeEntry(entry);
+        synced.push({ type: 'put', key: groupKey(this.group, KIND_ENTRY, entry.index), value: record });
+        if (entry.type === 'config') {
+          synced.push({ type: 'put', key: groupKey(this.group, KIND_CONFIG_ENTRY, entry.index), value: record });
+          this.configIndexes.push(entry.index);
+        }
+      }
+      // Drop what lies beyond the new end.
       for (let i = end + 1; i <= this.last; i++) synced.push({ type: 'del', key: groupKey(this.group, KIND_ENTRY, i) });
       this.last = end;
     }
@@ -138,8 +153,19 @@ export class GroupLog {
   /** Records a snapshot taken locally; the log up to it becomes garbage. */
   compact(snapshot: Snapshot, ops: WriteOp[]): void {
     ops.push({ type: 'put', key: groupKey(this.group, KIND_SNAPSHOT), value: encodeSnapshot(snapshot) });
+    // The snapshot carries the membership up to its index: earlier configuration entries are not needed.
+    const kept = this.configIndexes.filter((index) => index > snapshot.meta.index);
+    for (const index of this.configIndexes) if (index <= snapshot.meta.index) ops.push({ type: 'del', key: groupKey(this.group, KIND_CONFIG_ENTRY, index) });
+    this.configIndexes = kept;
     this.live = Math.max(this.live, snapshot.meta.index + 1);
     if (this.last < snapshot.meta.index) this.last = snapshot.meta.index;
+  }
+
+  /** Deletes the configuration-entry copies at `from` and after. */
+  private forgetConfigEntries(from: number, ops: WriteOp[]): void {
+    while (this.configIndexes.length > 0 && (this.configIndexes[this.configIndexes.length - 1] as number) >= from) {
+      ops.push({ type: 'del', key: groupKey(this.group, KIND_CONFIG_ENTRY, this.configIndexes.pop() as number) });
+    }
   }
 
   /** Deletes up to `max` compacted entries, so that no round pays for a whole compaction at once. */
@@ -148,6 +174,50 @@ export class GroupLog {
     for (let i = this.first; i < end; i++) ops.push({ type: 'del', key: groupKey(this.group, KIND_ENTRY, i) });
     this.first = end;
   }
+}
+
+interface LogRead {
+  /** The entries from `keep` to the last. */
+  entries: Entry[];
+  /** Every configuration entry after the snapshot, in index order. */
+  configEntries: Entry[];
+}
+
+/** Reads the configuration entries from their index, and the log from `keep` on. */
+async function readIndexed(engine: StorageEngine, group: number, from: number, keep: number): Promise<LogRead> {
+  const configEntries: Entry[] = [];
+  for await (const [key, value] of engine.iterate({ gte: groupKey(group, KIND_CONFIG_ENTRY, from), lt: groupKey(group, KIND_CONFIG_ENTRY + 1) })) {
+    configEntries.push(decodeEntry(entryIndex(key), value));
+  }
+  return { entries: await readEntries(engine, group, keep), configEntries };
+}
+
+/**
+ * A log written before configuration entries were indexed: reads all of it (once), and writes
+ * the index and its marker, so that the next open reads only the tail.
+ */
+async function readWhole(engine: StorageEngine, group: number, from: number, keep: number): Promise<LogRead> {
+  const all = await readEntries(engine, group, from, (index, value) => index >= keep || isConfigEntryRecord(value));
+  const configEntries = all.filter((entry) => entry.type === 'config');
+  const ops: WriteOp[] = configEntries.map((entry) => ({ type: 'put', key: groupKey(group, KIND_CONFIG_ENTRY, entry.index), value: encodeEntry(entry) }));
+  ops.push({ type: 'put', key: groupKey(group, KIND_CONFIG_INDEXED), value: CONFIG_INDEXED });
+  // Unsynced: lost in a crash, the next open reads the whole log again and rewrites them.
+  await engine.write(ops, { sync: false });
+  return { entries: all.filter((entry) => entry.index >= keep), configEntries };
+}
+
+/** Entries from `from` to the last (those `wanted` accepts, by default all); the log must be contiguous. */
+async function readEntries(engine: StorageEngine, group: number, from: number, wanted?: (index: number, value: Uint8Array) => boolean): Promise<Entry[]> {
+  const entries: Entry[] = [];
+  let expected = from;
+  for await (const [key, value] of engine.iterate({ gte: groupKey(group, KIND_ENTRY, from), lt: groupKey(group, KIND_ENTRY + 1) })) {
+    const index = entryIndex(key);
+    // The log must be contiguous after the snapshot; anything else is corruption, not data.
+    if (index !== expected) throw new Error(`raft group ${group}: log gap at ${index}, expected ${expected}`);
+    expected++;
+    if (!wanted || wanted(index, value)) entries.push(decodeEntry(index, value));
+  }
+  return entries;
 }
 
 /**

@@ -1,10 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import type { Entry, Snapshot } from '@shoal/raft';
-import { MemoryEngine, type WriteOp } from '@shoal/storage';
-import { decodeEntry, decodeHardState, decodeSnapshot, encodeEntry, encodeHardState, encodeSnapshot, GroupLog } from '../src/index.js';
+import { MemoryEngine, type Bytes, type KeyRange, type WriteOp } from '@shoal/storage';
+import { decodeEntry, decodeHardState, decodeSnapshot, encodeEntry, encodeHardState, encodeSnapshot, GroupLog, RAFT_PREFIX } from '../src/index.js';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const entry = (index: number, term: number, text: string | null): Entry => ({ index, term, type: 'normal', data: text === null ? null : bytes(text) });
+const configEntry = (index: number, term: number, node: number): Entry => ({ index, term, type: 'config', data: null, config: { kind: 'addLearner', node } });
+
+/** Counts the entries its iterations hand out: how much of a log an open reads. */
+class CountingEngine extends MemoryEngine {
+  read = 0;
+
+  override async *iterate(range: KeyRange): AsyncIterable<[Bytes, Bytes]> {
+    for await (const row of super.iterate(range)) {
+      this.read++;
+      yield row;
+    }
+  }
+}
 
 describe('Raft records on disk', () => {
   it('round-trips normal, no-op and configuration entries, hard state and snapshots', () => {
@@ -54,11 +67,11 @@ describe('a group log in the storage engine', () => {
       for await (const [key] of engine.iterate({})) keys.push(key.length);
       return keys.length;
     };
-    expect(await storedKeys()).toBe(5); // hard state, snapshot, entries 1..3
+    expect(await storedKeys()).toBe(6); // the index marker, hard state, snapshot, entries 1..3
     await write((ops) => log.collectGarbage(ops, 1));
-    expect(await storedKeys()).toBe(4);
+    expect(await storedKeys()).toBe(5);
     await write((ops) => log.collectGarbage(ops, 100));
-    expect(await storedKeys()).toBe(3);
+    expect(await storedKeys()).toBe(4);
     expect((await GroupLog.open(engine, 7)).persisted.entries).toEqual([entry(3, 2, 'C')]);
 
     // Another group's records stay apart.
@@ -94,6 +107,73 @@ describe('a group log in the storage engine', () => {
     expect((await GroupLog.open(engine, 2, 6)).persisted.entries.map((kept) => kept.index)).toEqual([5, 6]);
     // ...and without a durable index, the whole log.
     expect((await GroupLog.open(engine, 2)).persisted.entries.map((kept) => kept.index)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('reads only the tail and the configuration entries when it opens, however long the log', async () => {
+    const engine = new CountingEngine();
+    const { log } = await GroupLog.open(engine, 2);
+    const ops: WriteOp[] = [];
+    const entries = Array.from({ length: 1000 }, (_, i) => (i === 99 || i === 499 ? configEntry(i + 1, 1, i) : entry(i + 1, 1, `v${i}`)));
+    log.persist(ready(entries, { hardState: { term: 1, vote: 1, commit: 1000 } }), ops, ops);
+    await engine.write(ops, { sync: true });
+    engine.read = 0;
+    const { persisted } = await GroupLog.open(engine, 2, 998);
+    expect(persisted.entries.map((kept) => kept.index)).toEqual([998, 999, 1000]);
+    expect(persisted.configEntriesOnDisk).toEqual([configEntry(100, 1, 99), configEntry(500, 1, 499)]);
+    // The last entry (reverse seek), the two configuration entries, the three of the tail.
+    expect(engine.read).toBe(6);
+  });
+
+  it('forgets configuration entries that a new leader overwrites, truncates, or a snapshot replaces', async () => {
+    const engine = new MemoryEngine();
+    const { log } = await GroupLog.open(engine, 5);
+    const write = async (fill: (ops: WriteOp[]) => void) => {
+      const ops: WriteOp[] = [];
+      fill(ops);
+      await engine.write(ops, { sync: true });
+    };
+    await write((ops) => log.persist(ready([entry(1, 1, 'a'), configEntry(2, 1, 7), configEntry(3, 1, 8), configEntry(4, 1, 9)]), ops, ops));
+    // A leader of term 2 replaces entry 3 with a normal entry and truncates 4; later entries 4 and 5 are normal too.
+    await write((ops) => log.persist(ready([entry(3, 2, 'c')]), ops, ops));
+    await write((ops) => log.persist(ready([entry(4, 2, 'd'), entry(5, 2, 'e')], { hardState: { term: 2, vote: 2, commit: 5 } }), ops, ops));
+    let reopened = await GroupLog.open(engine, 5, 5);
+    expect(reopened.persisted.configEntriesOnDisk).toEqual([configEntry(2, 1, 7)]);
+    expect(reopened.persisted.entries).toEqual([entry(5, 2, 'e')]);
+    await write((ops) => reopened.log.persist(ready([configEntry(6, 2, 10)]), ops, ops));
+    // A local snapshot at 5 makes the entry at 2 unnecessary; the one at 6 stays.
+    const snapshot: Snapshot = { meta: { index: 5, term: 2, membership: { voters: [1, 2, 3], learners: [7] } }, data: bytes('s') };
+    await write((ops) => reopened.log.compact(snapshot, ops));
+    reopened = await GroupLog.open(engine, 5, 6);
+    expect(reopened.persisted.configEntriesOnDisk).toBeUndefined();
+    expect(reopened.persisted.entries).toEqual([configEntry(6, 2, 10)]);
+    // A leader's snapshot past the end replaces them all.
+    const installed: Snapshot = { meta: { index: 9, term: 3, membership: { voters: [1, 2, 3], learners: [] } }, data: bytes('t') };
+    await write((ops) => reopened.log.persist(ready([], { snapshot: installed }), ops, ops));
+    expect((await GroupLog.open(engine, 5)).persisted).toEqual({ hardState: { term: 2, vote: 2, commit: 5 }, snapshot: installed, entries: [] });
+    const configKeys: number[] = [];
+    for await (const [key] of engine.iterate({})) if (key[5] === 0x04) configKeys.push(key.length);
+    expect(configKeys).toEqual([]);
+  });
+
+  it('indexes the configuration entries of a log written without the index, once, on its first open', async () => {
+    const engine = new CountingEngine();
+    const { log } = await GroupLog.open(engine, 9);
+    const ops: WriteOp[] = [];
+    const entries = Array.from({ length: 100 }, (_, i) => (i === 9 ? configEntry(10, 1, 4) : entry(i + 1, 1, `v${i}`)));
+    log.persist(ready(entries, { hardState: { term: 1, vote: 1, commit: 100 } }), ops, ops);
+    await engine.write(ops, { sync: true });
+    // What an older version left: the entries, no configuration index and no marker.
+    const keys = (kind: number) => ops.filter((op) => op.type === 'put' && op.key[0] === RAFT_PREFIX && op.key[5] === kind).map((op) => ({ type: 'del' as const, key: op.key }));
+    await engine.write([...keys(0x04), { type: 'del', key: Uint8Array.of(RAFT_PREFIX, 0, 0, 0, 9, 0x05) }], { sync: true });
+    engine.read = 0;
+    const first = await GroupLog.open(engine, 9, 99);
+    expect(first.persisted.configEntriesOnDisk).toEqual([configEntry(10, 1, 4)]);
+    expect(first.persisted.entries.map((kept) => kept.index)).toEqual([99, 100]);
+    expect(engine.read).toBe(101); // the reverse seek and the whole log
+    engine.read = 0;
+    const second = await GroupLog.open(engine, 9, 99);
+    expect(second.persisted).toEqual(first.persisted);
+    expect(engine.read).toBe(4); // the reverse seek, the configuration entry, the tail of two
   });
 
   it('installs a leader snapshot past the end of the log, dropping every older entry', async () => {
