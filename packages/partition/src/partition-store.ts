@@ -145,6 +145,8 @@ export class PartitionStore implements ItemStore {
 
   /** Bytes of each item collection (items and their local index entries) of tables with local indexes. */
   private readonly collectionSizes = new Map<string, number>();
+  /** Recounts in progress (see `recount`), by table number. */
+  private readonly recounts = new Map<number, Promise<void>>();
 
   constructor(
     private readonly engine: StorageEngine,
@@ -195,6 +197,11 @@ export class PartitionStore implements ItemStore {
 
   execute(table: TableHandle, key: Item, command: WriteCommand): Promise<WriteOutcome> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.recounts.size > 0) {
+      // The item-collection limit needs the collections' sizes: such writes wait for their recount.
+      const recount = this.recounts.get(table.tableNumber);
+      if (recount && table.indexes?.some((index) => index.kind === 'local')) return recount.then(() => this.execute(table, key, command));
+    }
     const storageKey = itemStorageKey(table.tableNumber, table.shape, key);
     const name = storageKeyName(storageKey);
     if (canReadSync(this.engine)) {
@@ -305,18 +312,8 @@ export class PartitionStore implements ItemStore {
     this.indexStatistics.delete(`${tableNumber}:${indexNumber}`);
   }
 
-  indexStatisticsOf(tableNumber: number, indexNumber: number): TableStatistics {
-    return this.indexStatistics.get(`${tableNumber}:${indexNumber}`) ?? { itemCount: 0, sizeBytes: 0 };
-  }
-
-  /** Recounts an index's entries and bytes from storage (at startup). */
-  async loadIndexStatistics(tableNumber: number, indexNumber: number): Promise<void> {
-    const stats: TableStatistics = { itemCount: 0, sizeBytes: 0 };
-    for await (const [, value] of this.engine.iterate(indexKeyRange(tableNumber, indexNumber))) {
-      stats.itemCount++;
-      stats.sizeBytes += StoredItem.fromBytes(value).size;
-    }
-    this.indexStatistics.set(`${tableNumber}:${indexNumber}`, stats);
+  indexStatisticsOf(tableNumber: number, indexNumber: number): TableStatistics | Promise<TableStatistics> {
+    return this.afterRecount(tableNumber, () => this.indexStatistics.get(`${tableNumber}:${indexNumber}`) ?? { itemCount: 0, sizeBytes: 0 });
   }
 
   /** The size change of the item's collection, for tables with local indexes (else undefined). */
@@ -337,13 +334,58 @@ export class PartitionStore implements ItemStore {
     return { id, size: this.collectionSizes.get(id) ?? 0, delta };
   }
 
-  /** Recounts the item collections of a table with local indexes (at startup). */
-  async loadItemCollections(table: TableHandle): Promise<void> {
-    if (!table.indexes?.some((index) => index.kind === 'local')) return;
-    for await (const [, stored] of this.scan(tableKeyRange(table.tableNumber))) {
+  /**
+   * Recounts the items, index entries and item collections of `tables` from storage, in the
+   * background, so that a new leader (or a restarted server) serves at once instead of after a
+   * scan of everything it stores. Each count starts from zero in this call: the writes accounted
+   * from now on add to it, and a scan whose view of storage is taken in this same call (an
+   * iteration takes its view at its first step, which each `for await` below makes before its
+   * function first waits) adds what was stored before. Statistics are answered once their
+   * table's recount is done; writes to a table with local indexes wait for it (they enforce the
+   * item-collection limit). A failed recount fails the store, as a failed write does.
+   */
+  recount(tables: readonly TableHandle[]): void {
+    for (const table of tables) {
+      const counts = [this.countItems(table.tableNumber), ...(table.indexes ?? []).map((index) => this.countIndexEntries(table.tableNumber, index.indexNumber))];
+      if (table.indexes?.some((index) => index.kind === 'local')) counts.push(this.countItemCollections(table));
+      const done = Promise.all(counts).then(() => undefined);
+      this.recounts.set(table.tableNumber, done);
+      done.then(
+        () => {
+          if (this.recounts.get(table.tableNumber) === done) this.recounts.delete(table.tableNumber);
+        },
+        (error: unknown) => {
+          this.failure ??= error;
+        },
+      );
+    }
+  }
+
+  private async countItems(tableNumber: number): Promise<void> {
+    const stats: TableStatistics = { itemCount: 0, sizeBytes: 0 };
+    this.statistics.set(tableNumber, stats);
+    for await (const [, value] of this.engine.iterate(tableKeyRange(tableNumber))) {
+      stats.itemCount++;
+      stats.sizeBytes += StoredItem.fromBytes(value).size;
+    }
+  }
+
+  private async countIndexEntries(tableNumber: number, indexNumber: number): Promise<void> {
+    const stats: TableStatistics = { itemCount: 0, sizeBytes: 0 };
+    this.indexStatistics.set(`${tableNumber}:${indexNumber}`, stats);
+    for await (const [, value] of this.engine.iterate(indexKeyRange(tableNumber, indexNumber))) {
+      stats.itemCount++;
+      stats.sizeBytes += StoredItem.fromBytes(value).size;
+    }
+  }
+
+  /** Item collections are counted while their table's writes wait, so nothing is added meanwhile. */
+  private async countItemCollections(table: TableHandle): Promise<void> {
+    for await (const [, value] of this.engine.iterate(tableKeyRange(table.tableNumber))) {
+      const stored = StoredItem.fromBytes(value);
       const item = stored.item;
       let size = stored.size;
-      for (const index of table.indexes) {
+      for (const index of table.indexes ?? []) {
         if (index.kind === 'local' && indexEntryKey(table.tableNumber, table.shape, index, item)) size += itemSizeBytes(projectForIndex(table.shape, index, item));
       }
       const id = collectionId(table.tableNumber, item[table.shape.partitionKey.name]);
@@ -384,18 +426,13 @@ export class PartitionStore implements ItemStore {
     for await (const text of this.engine.iterateText(range)) yield StoredItem.fromText(text);
   }
 
-  statisticsOf(tableNumber: number): TableStatistics {
-    return this.statistics.get(tableNumber) ?? { itemCount: 0, sizeBytes: 0 };
+  statisticsOf(tableNumber: number): TableStatistics | Promise<TableStatistics> {
+    return this.afterRecount(tableNumber, () => this.statistics.get(tableNumber) ?? { itemCount: 0, sizeBytes: 0 });
   }
 
-  /** Recounts a table's items and bytes from storage (at startup). */
-  async loadStatistics(tableNumber: number): Promise<void> {
-    const stats: TableStatistics = { itemCount: 0, sizeBytes: 0 };
-    for await (const [, value] of this.engine.iterate(tableKeyRange(tableNumber))) {
-      stats.itemCount++;
-      stats.sizeBytes += StoredItem.fromBytes(value).size;
-    }
-    this.statistics.set(tableNumber, stats);
+  private afterRecount(tableNumber: number, statistics: () => TableStatistics): TableStatistics | Promise<TableStatistics> {
+    const recount = this.recounts.get(tableNumber);
+    return recount ? recount.then(statistics) : statistics();
   }
 
   /** Deletes every item of a table, in bounded batches. */

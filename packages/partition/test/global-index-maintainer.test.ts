@@ -39,7 +39,7 @@ describe('global indexes maintained from the change log', () => {
     await second.indexesSettled();
     const entries = await rows(engine, INDEX_PREFIX);
     expect(entries.map((item) => JSON.stringify([item.id, item.genre])).sort()).toEqual([JSON.stringify([{ S: 'a' }, { S: 'pop' }]), JSON.stringify([{ S: 'd' }, { S: 'folk' }])]);
-    expect(second.indexStatisticsOf(table.tableNumber, byGenre.indexNumber).itemCount).toBe(2);
+    expect((await second.indexStatisticsOf(table.tableNumber, byGenre.indexNumber)).itemCount).toBe(2);
   });
 
   it('waits for room when the write queue is full instead of failing the store', async () => {

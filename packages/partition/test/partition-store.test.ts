@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { prepareExpressions } from '@shoal/expressions';
-import { PartitionStore, type WriteCommand } from '@shoal/partition';
-import { MemoryEngine, type StorageEngine, type WriteOp } from '@shoal/storage';
+import type { TableStatistics } from '@shoal/metadata';
+import { itemSizeBytes } from '@shoal/model';
+import { PartitionStore, type IndexHandle, type WriteCommand } from '@shoal/partition';
+import { MemoryEngine, type Bytes, type KeyRange, type StorageEngine, type WriteOp } from '@shoal/storage';
 
 /** A durable writer whose syncs complete only when the test releases them, over a memory engine. */
 class GatedWriter {
@@ -55,7 +57,7 @@ for (const [name, wrap] of [['synchronous reads', (e: MemoryEngine) => e], ['asy
       await Promise.all(results);
       expect(acknowledged).toEqual(['{"N":"1"}', '{"N":"2"}', '{"N":"3"}']);
       expect((await store.getItem(table, key))?.item).toEqual({ id: { S: 'counter' }, n: { N: '3' } });
-      expect(store.statisticsOf(1).itemCount).toBe(1);
+      expect((await store.statisticsOf(1)).itemCount).toBe(1);
     });
 
     it('answers a failed condition only once the write it observed is durable', async () => {
@@ -97,5 +99,65 @@ describe('PartitionStore under back-pressure', () => {
     full = false;
     const applied = await store.execute(table, key, increment());
     expect(applied.status === 'applied' ? applied.attributes : undefined).toEqual({ n: { N: '1' } });
+  });
+});
+
+/** A memory engine whose iterations, once `hold` is called, take their view and then wait for `release`. */
+class HeldScans extends MemoryEngine {
+  private gate: Promise<void> = Promise.resolve();
+  private opened: () => void = () => {};
+
+  hold(): void {
+    this.gate = new Promise((resolve) => (this.opened = resolve));
+  }
+
+  release(): void {
+    this.opened();
+  }
+
+  override async *iterate(range: KeyRange): AsyncIterable<[Bytes, Bytes]> {
+    const rows = super.iterate(range)[Symbol.asyncIterator]();
+    // The memory engine takes its view in this first step, before the wait.
+    const first = rows.next();
+    await this.gate;
+    for (let row = await first; !row.done; row = await rows.next()) yield row.value;
+  }
+}
+
+describe('PartitionStore recounting what it stores', () => {
+  const putItem = (id: string, text: string): WriteCommand => ({ kind: 'put', item: { id: { S: id }, sk: { S: 's' }, text: { S: text } }, returnValues: 'NONE', returnItemOnConditionFailure: false });
+  const shape = { partitionKey: { name: 'id', type: 'S' as const }, sortKey: { name: 'sk', type: 'S' as const } };
+  const plain = { tableNumber: 1, shape };
+  const byText: IndexHandle = { indexNumber: 1, name: 'byText', kind: 'local', shape: { partitionKey: { name: 'id', type: 'S' }, sortKey: { name: 'text', type: 'S' } }, projected: undefined };
+  const withLocalIndex = { tableNumber: 2, shape, indexes: [byText] };
+  const keyOf = (id: string) => ({ id: { S: id }, sk: { S: 's' } });
+  const sizeOf = (id: string, text: string) => itemSizeBytes({ id: { S: id }, sk: { S: 's' }, text: { S: text } });
+
+  it('serves while it recounts in the background, and counts stored items and later writes once each', async () => {
+    const engine = new HeldScans();
+    const direct = { write: (ops: WriteOp[]) => engine.write(ops, { sync: true }) };
+    const before = new PartitionStore(engine, direct);
+    for (const id of ['a', 'b', 'c']) await before.execute(plain, keyOf(id), putItem(id, 'old'));
+    await before.execute(withLocalIndex, keyOf('a'), putItem('a', 'old'));
+
+    engine.hold();
+    const store = new PartitionStore(engine, direct);
+    store.recount([plain, withLocalIndex]);
+    // A table without local indexes takes writes during the recount: a new item and an overwrite.
+    await store.execute(plain, keyOf('d'), putItem('d', 'new'));
+    await store.execute(plain, keyOf('a'), putItem('a', 'longer text'));
+    // A table with local indexes waits: its item-collection sizes are being counted.
+    let localWritten = false;
+    const local = store.execute(withLocalIndex, keyOf('b'), putItem('b', 'new')).then(() => (localWritten = true));
+    let counted: TableStatistics | undefined;
+    const statistics = Promise.resolve(store.statisticsOf(plain.tableNumber)).then((stats) => (counted = { ...stats }));
+    for (let i = 0; i < 5; i++) await flush();
+    expect([localWritten, counted]).toEqual([false, undefined]);
+
+    engine.release();
+    await Promise.all([local, statistics]);
+    expect(counted).toEqual({ itemCount: 4, sizeBytes: sizeOf('a', 'longer text') + sizeOf('b', 'old') + sizeOf('c', 'old') + sizeOf('d', 'new') });
+    expect(await store.statisticsOf(withLocalIndex.tableNumber)).toEqual({ itemCount: 2, sizeBytes: sizeOf('a', 'old') + sizeOf('b', 'new') });
+    expect((await store.indexStatisticsOf(withLocalIndex.tableNumber, byText.indexNumber)).itemCount).toBe(2);
   });
 });

@@ -9,14 +9,13 @@ export interface ClusterTables {
   resolveTable: TableResolver;
 }
 
-/** The preparation of each new leader's store: statistics recounted, index maintenance started. */
+/**
+ * The preparation of each new leader's store: statistics recounted (in the background: the store
+ * serves meanwhile), index maintenance started.
+ */
 export function leaderSetup(tables: ClusterTables): (store: PartitionStore) => Promise<void> {
   return async (store) => {
-    for (const table of await tables.tables()) {
-      await store.loadStatistics(table.tableNumber);
-      for (const index of table.indexes ?? []) await store.loadIndexStatistics(table.tableNumber, index.indexNumber);
-      await store.loadItemCollections(table);
-    }
+    store.recount(await tables.tables());
     await store.startIndexMaintenance((tableNumber) => tables.resolveTable(tableNumber));
   };
 }

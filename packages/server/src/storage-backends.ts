@@ -60,12 +60,8 @@ export async function singleNodeBackend(options: BackendOptions): Promise<Storag
   const writer = new GroupCommitWriter(engine);
   const catalog = await Catalog.open(engine);
   const store = new PartitionStore(engine, writer, options.itemCollectionBytesMax);
-  for (const name of catalog.names()) {
-    const table = catalog.get(name)!;
-    await store.loadStatistics(table.tableNumber);
-    for (const index of table.indexes ?? []) await store.loadIndexStatistics(table.tableNumber, index.indexNumber);
-    await store.loadItemCollections(tableHandleOf(table));
-  }
+  // In the background: the server answers meanwhile, and statistics once they are counted.
+  store.recount(catalog.names().map((name) => tableHandleOf(catalog.get(name)!)));
   return {
     catalog,
     store,

@@ -253,6 +253,18 @@ export function describeStorageCompliance(
       });
     }
 
+    it('takes its view in the first step of an iteration, before that step resolves', async () => {
+      const { engine } = await fresh();
+      await engine.write([put(numbered(1), text('old')), put(numbered(3), text('old'))], { sync: true });
+      const rows = engine.iterate({})[Symbol.asyncIterator]();
+      const first = rows.next();
+      // Written before the first entry arrives, but after the iteration asked for it: none of it may show.
+      await engine.write([put(numbered(2), text('new')), del(numbered(3))], { sync: true });
+      const seen: [number, string][] = [];
+      for (let row = await first; !row.done; row = await rows.next()) seen.push([Buffer.from(row.value[0]).readUInt32BE(0), str(row.value[1])!]);
+      expect(seen).toEqual([[1, 'old'], [3, 'old']]);
+    });
+
     it('stops cleanly when the consumer breaks out of an iteration', async () => {
       const { engine } = await fresh();
       await engine.write(Array.from({ length: 10 }, (_, i) => put(numbered(i), text('v'))), { sync: true });

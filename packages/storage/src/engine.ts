@@ -32,7 +32,10 @@ export interface StorageEngine {
   getMany(keys: readonly Bytes[]): Promise<(Bytes | undefined)[]>;
   /** Applies all operations atomically, in order. */
   write(ops: readonly WriteOp[], options: WriteOptions): Promise<void>;
-  /** Entries within the range in key order (or reverse), as a consistent view. */
+  /**
+   * Entries within the range in key order (or reverse), as a consistent view, taken in the first
+   * step of the iteration (before that step resolves): a caller can tell what the view holds.
+   */
   iterate(range: KeyRange): AsyncIterable<[Bytes, Bytes]>;
   close(): Promise<void>;
 }
