@@ -61,20 +61,15 @@ export class GroupLog {
   private first: number;
   private live: number;
   private last: number;
-  /** The term and vote last written: a hard state that changes neither needs no sync. */
-  private term: number;
-  private vote: number;
   /** Indexes of the configuration entries after the snapshot, each also under KIND_CONFIG_ENTRY (ascending). */
   private configIndexes: number[];
 
-  private constructor(readonly group: number, snapshotIndex: number, last: number, hardState: HardState | undefined, configIndexes: number[]) {
+  private constructor(readonly group: number, snapshotIndex: number, last: number, configIndexes: number[]) {
     // Garbage below the snapshot left by a crash is not known here; compaction after the next
     // snapshot starts from wherever the previous one stopped, so at worst it lingers until then.
     this.first = snapshotIndex + 1;
     this.live = this.first;
     this.last = last;
-    this.term = hardState?.term ?? 0;
-    this.vote = hardState?.vote ?? 0;
     this.configIndexes = configIndexes;
   }
 
@@ -101,15 +96,15 @@ export class GroupLog {
       ...(hardState ? { hardState } : {}),
       ...(snapshot ? { snapshot } : {}),
     };
-    const log = new GroupLog(group, from - 1, last, hardState, configEntries.map((entry) => entry.index));
+    const log = new GroupLog(group, from - 1, last, configEntries.map((entry) => entry.index));
     return { log, persisted };
   }
 
   /**
    * The write operations that make `ready`'s snapshot, entries and hard state durable: `synced`
-   * must be durable before the ready's messages go out; `unsynced` holds a hard state that only
-   * moved the commit index, which needs no sync (etcd's MustSync rule: a lost commit index is
-   * learned again from the leader). The host writes `unsynced` in one batch with the state
+   * must be durable before the ready's messages go out; `unsynced` holds a hard state the core
+   * says needs no sync (`Ready.mustSync`: only its commit index moved, past no configuration
+   * entry; a lost commit index is learned again from the leader). The host writes `unsynced` in one batch with the state
    * machine's writes of the same round, so a stored applied index never runs ahead of the
    * stored commit index.
    */
@@ -142,12 +137,7 @@ export class GroupLog {
       for (let i = end + 1; i <= this.last; i++) synced.push({ type: 'del', key: groupKey(this.group, KIND_ENTRY, i) });
       this.last = end;
     }
-    const hardState = ready.hardState;
-    if (!hardState) return;
-    const mustSync = hardState.term !== this.term || hardState.vote !== this.vote;
-    (mustSync ? synced : unsynced).push({ type: 'put', key: groupKey(this.group, KIND_HARD_STATE), value: encodeHardState(hardState) });
-    this.term = hardState.term;
-    this.vote = hardState.vote;
+    if (ready.hardState) (ready.mustSync ? synced : unsynced).push({ type: 'put', key: groupKey(this.group, KIND_HARD_STATE), value: encodeHardState(ready.hardState) });
   }
 
   /** Records a snapshot taken locally; the log up to it becomes garbage. */

@@ -41,7 +41,7 @@ describe('Raft records on disk', () => {
 });
 
 describe('a group log in the storage engine', () => {
-  const ready = (entries: Entry[], extra: object = {}) => ({ entries, committedEntries: [], messages: [], readStates: [], leader: 0, role: 'follower' as const, ...extra });
+  const ready = (entries: Entry[], extra: object = {}) => ({ entries, mustSync: true, committedEntries: [], messages: [], readStates: [], leader: 0, role: 'follower' as const, ...extra });
 
   it('persists entries and hard state, replaces a conflicting suffix, and compacts behind a snapshot', async () => {
     const engine = new MemoryEngine();
@@ -78,7 +78,7 @@ describe('a group log in the storage engine', () => {
     expect((await GroupLog.open(engine, 8)).persisted).toEqual({ entries: [] });
   });
 
-  it('asks for a sync of a hard state only when the term or the vote changed', async () => {
+  it('writes a hard state with the synced operations only when the core says it must be synced', async () => {
     const engine = new MemoryEngine();
     const { log } = await GroupLog.open(engine, 3);
     const split = (extra: object) => {
@@ -87,12 +87,9 @@ describe('a group log in the storage engine', () => {
       log.persist(ready([], extra), synced, unsynced);
       return [synced.length, unsynced.length];
     };
-    expect(split({ hardState: { term: 1, vote: 2, commit: 0 } })).toEqual([1, 0]);
-    expect(split({ hardState: { term: 1, vote: 2, commit: 5 } })).toEqual([0, 1]);
-    expect(split({ hardState: { term: 2, vote: 0, commit: 5 } })).toEqual([1, 0]);
-    expect(split({ hardState: { term: 2, vote: 3, commit: 5 } })).toEqual([1, 0]);
-    expect(split({ hardState: { term: 2, vote: 3, commit: 9 } })).toEqual([0, 1]);
-    expect(split({})).toEqual([0, 0]);
+    expect(split({ hardState: { term: 1, vote: 2, commit: 0 }, mustSync: true })).toEqual([1, 0]);
+    expect(split({ hardState: { term: 1, vote: 2, commit: 5 }, mustSync: false })).toEqual([0, 1]);
+    expect(split({ mustSync: false })).toEqual([0, 0]);
   });
 
   it('opens only the tail from the durable applied index on, with the configuration entries before it', async () => {

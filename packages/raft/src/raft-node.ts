@@ -114,6 +114,8 @@ export class RaftNode {
   private pendingConfigIndex = 0;
   /** Committed configuration entries are applied up to here. */
   private appliedConfigIndex = 0;
+  /** Configuration entries committed since the last hard state handed out in a ready. */
+  private configsCommitted = 0;
   private latestSnapshot: Snapshot | undefined;
   /** Entries were appended since the last ready(): broadcast them then. */
   private appendsPending = false;
@@ -286,8 +288,13 @@ export class RaftNode {
       if (this.role === 'leader') this.broadcastAppend();
     }
     const hardState = this.hardState();
+    const changed = !sameHardState(hardState, this.previousHardState);
+    const termOnDisk = hardState.term === this.previousHardState.term && hardState.vote === this.previousHardState.vote;
+    const mustSync = changed && (!termOnDisk || this.configsCommitted > 0);
+    if (changed) this.configsCommitted = 0;
     return {
-      ...(sameHardState(hardState, this.previousHardState) ? {} : { hardState }),
+      ...(changed ? { hardState } : {}),
+      mustSync,
       entries: this.log.unstableEntries(),
       ...(this.log.pendingSnapshot ? { snapshot: this.log.pendingSnapshot } : {}),
       committedEntries: this.log.nextCommittedEntries(),
@@ -650,6 +657,7 @@ export class RaftNode {
 
   private applyConfigChange(change: ConfigChange): void {
     this.membership = applyChange(this.membership, change);
+    this.configsCommitted++;
     if (this.role !== 'leader') return;
     if (change.kind === 'addLearner' && !this.progress.has(change.node)) {
       this.progress.set(change.node, new Progress(this.log.lastIndex() + 1));

@@ -91,6 +91,14 @@ export interface ReadState {
 export interface Ready {
   /** Changed hard state to persist (with `entries`) before sending `messages`. */
   hardState?: HardState;
+  /**
+   * Whether `hardState` must be synced: its term or vote changed, or its commit index passed a
+   * configuration entry. Otherwise only the commit index moved, which a crash may lose (it is
+   * learned again from the leader). A membership must never go back across a restart: a node
+   * that had applied two changes and came back before them could form a quorum of a
+   * configuration two changes old, which shares no majority with the current one.
+   */
+  mustSync: boolean;
   /** New log entries to persist (they may replace a persisted suffix from `entries[0].index` on). */
   entries: Entry[];
   /** A snapshot to install (persist, then restore the state machine from it). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SeededRandom } from '@shoal/base';
-import { NotLeaderError, RaftNode, type Message } from '@shoal/raft';
+import { NotLeaderError, RaftNode, type Entry, type Message } from '@shoal/raft';
 import { Cluster } from './cluster.js';
 
 const encode = (text: string) => new TextEncoder().encode(text);
@@ -82,6 +82,32 @@ describe('commitment (§5.4.2, Figure 8)', () => {
     node.step({ type: 'appendResponse', from: 2, to: 1, term, index: 3 });
     node.step({ type: 'appendResponse', from: 3, to: 1, term, index: 3 });
     expect(node.log.committed).toBe(3);
+  });
+});
+
+describe('hard state syncs', () => {
+  it('asks for a synced hard state when the term or vote changes or the commit passes a configuration entry, and only then', () => {
+    const node = new RaftNode({ id: 2, membership: { voters: [1, 2, 3], learners: [] }, electionTick: 10, heartbeatTick: 2, random: new SeededRandom(1) });
+    const plain = (index: number) => ({ index, term: 1, type: 'normal' as const, data: encode(`e${index}`) });
+    const change = { index: 3, term: 1, type: 'config' as const, data: null, config: { kind: 'addLearner' as const, node: 4 } };
+    const append = (commit: number, entries: Entry[] = []) => node.step({ type: 'append', from: 1, to: 2, term: 1, index: entries.length > 0 ? 0 : 4, logTerm: entries.length > 0 ? 0 : 1, commit, entries });
+    const next = () => {
+      const ready = node.ready();
+      node.advance(ready);
+      return [ready.hardState?.term, ready.hardState?.commit, ready.mustSync];
+    };
+    // A leader of term 1: the term changed.
+    append(0, [plain(1), plain(2), change, plain(4)]);
+    expect(next()).toEqual([1, 0, true]);
+    // The commit index moves over plain entries only.
+    append(2);
+    expect(next()).toEqual([1, 2, false]);
+    // It passes the configuration entry: a restart must not forget that membership.
+    append(4);
+    expect(next()).toEqual([1, 4, true]);
+    expect(node.membership).toEqual({ voters: [1, 2, 3], learners: [4] });
+    // Nothing changed.
+    expect(next()).toEqual([undefined, undefined, false]);
   });
 });
 

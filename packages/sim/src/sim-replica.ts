@@ -156,12 +156,10 @@ function persist<Machine extends SnapshotMachine>(replica: SimReplica<Machine>, 
     const first = (ready.entries[0] as Entry).index;
     disk.entries = disk.entries.filter((entry) => entry.index < first).concat(ready.entries);
   }
-  // A hard state that only moves the commit index is written unsynced by the host (etcd's
-  // MustSync rule), so a crash may lose it: the disk keeps only hard states that changed the term
-  // or the vote, the worst case, and a restarted node learns its commit index again.
-  const stored = disk.hardState;
-  const commitOnly = ready.hardState && stored && ready.hardState.term === stored.term && ready.hardState.vote === stored.vote;
-  if (ready.hardState && !commitOnly) disk.hardState = ready.hardState;
+  // A hard state the core says needs no sync (only its commit index moved, past no
+  // configuration entry) is written unsynced by the host, so a crash may lose it: the disk keeps
+  // only the others, the worst case, and a restarted node learns its commit index again.
+  if (ready.hardState && ready.mustSync) disk.hardState = ready.hardState;
 }
 
 function compact<Machine extends SnapshotMachine>(replica: SimReplica<Machine>, disk: Disk): void {
