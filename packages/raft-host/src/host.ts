@@ -263,6 +263,9 @@ export class RaftHost {
     // Written with the state machines' writes after applying (commit-only hard states).
     const unsynced: WriteOp[] = [];
     for (const { group, ready } of batch) group.log.persist(ready, ops, unsynced);
+    // A leader's appends and heartbeats go out before its own write: the followers' writes
+    // overlap it, and the core counts the leader's entries only once the write is done.
+    this.send(batch, 'earlyMessages');
     if (ops.length > 0) {
       // A failed synced write leaves the node's durable state unknown: it must stop, not guess.
       await this.options.engine.write(ops, { sync: true });
@@ -270,15 +273,9 @@ export class RaftHost {
     }
     this.stats.rounds++;
     if (this.closed) return;
-    const outbound = new Map<NodeId, GroupMessage[]>();
     // Answers to proposals and reads wait until the state they describe is in the engine.
     const answers: (() => void)[] = [];
     for (const { group, ready } of batch) {
-      for (const message of ready.messages) {
-        let messages = outbound.get(message.to);
-        if (!messages) outbound.set(message.to, (messages = []));
-        messages.push({ group: group.id, message });
-      }
       if (ready.snapshot) {
         group.machine.restore(ready.snapshot.data);
         group.applied = ready.snapshot.meta.index;
@@ -307,16 +304,29 @@ export class RaftHost {
       this.maybeSnapshot(group, unsynced);
       group.log.collectGarbage(unsynced, GARBAGE_ENTRIES_PER_ROUND);
     }
-    for (const [to, messages] of outbound) {
-      this.options.transport.send(to, messages);
-      this.stats.batchesSent++;
-      this.stats.messagesSent += messages.length;
-    }
+    this.send(batch, 'messages');
     // No sync of its own: losing it in a crash only keeps more log, or re-applies entries.
     if (unsynced.length > 0) await this.options.engine.write(unsynced, { sync: false });
     for (const answer of answers) answer();
     this.writing = false;
     this.kick();
+  }
+
+  /** Sends one kind of the batch's messages, one transport batch per destination node. */
+  private send(batch: { group: Group; ready: Ready }[], kind: 'earlyMessages' | 'messages'): void {
+    const outbound = new Map<NodeId, GroupMessage[]>();
+    for (const { group, ready } of batch) {
+      for (const message of ready[kind]) {
+        let messages = outbound.get(message.to);
+        if (!messages) outbound.set(message.to, (messages = []));
+        messages.push({ group: group.id, message });
+      }
+    }
+    for (const [to, messages] of outbound) {
+      this.options.transport.send(to, messages);
+      this.stats.batchesSent++;
+      this.stats.messagesSent += messages.length;
+    }
   }
 
   private apply(group: Group, entry: Entry, answers: (() => void)[]): void {

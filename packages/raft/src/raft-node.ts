@@ -289,7 +289,9 @@ export class RaftNode {
     }
     const hardState = this.hardState();
     const changed = !sameHardState(hardState, this.previousHardState);
+    // A leader's messages may precede its write unless their term (or vote) is not on disk yet.
     const termOnDisk = hardState.term === this.previousHardState.term && hardState.vote === this.previousHardState.vote;
+    const earlyMessages = this.role === 'leader' && termOnDisk ? this.messages.filter(isLeaderMessage) : [];
     const mustSync = changed && (!termOnDisk || this.configsCommitted > 0);
     if (changed) this.configsCommitted = 0;
     return {
@@ -298,7 +300,8 @@ export class RaftNode {
       entries: this.log.unstableEntries(),
       ...(this.log.pendingSnapshot ? { snapshot: this.log.pendingSnapshot } : {}),
       committedEntries: this.log.nextCommittedEntries(),
-      messages: [...this.messages],
+      messages: earlyMessages.length === 0 ? [...this.messages] : this.messages.filter((message) => !isLeaderMessage(message)),
+      earlyMessages,
       readStates: [...this.readStates],
       leader: this.leader,
       role: this.role,
@@ -308,12 +311,16 @@ export class RaftNode {
   advance(ready: Ready): void {
     if (ready.hardState) this.previousHardState = ready.hardState;
     const lastEntry = ready.entries[ready.entries.length - 1];
-    if (lastEntry && this.log.term(lastEntry.index) === lastEntry.term) this.log.stabled = Math.max(this.log.stabled, lastEntry.index);
+    if (lastEntry && this.log.term(lastEntry.index) === lastEntry.term) {
+      this.log.stabled = Math.max(this.log.stabled, lastEntry.index);
+      // Only now does the leader's own log count toward committing them.
+      if (this.role === 'leader' && this.progress.get(this.id)?.maybeUpdate(this.log.stabled)) this.maybeCommit();
+    }
     if (ready.snapshot && this.log.pendingSnapshot === ready.snapshot) this.log.pendingSnapshot = undefined;
     const lastApplied = ready.committedEntries[ready.committedEntries.length - 1];
     if (lastApplied) this.log.applied = Math.max(this.log.applied, lastApplied.index);
     this.log.release(this.log.applied);
-    this.messages.splice(0, ready.messages.length);
+    this.messages.splice(0, ready.messages.length + ready.earlyMessages.length);
     this.readStates.splice(0, ready.readStates.length);
   }
 
@@ -351,6 +358,8 @@ export class RaftNode {
     this.role = 'leader';
     this.leader = this.id;
     for (const peer of this.peers()) this.progress.set(peer, new Progress(this.log.lastIndex() + 1));
+    // Its own log counts as far as it is persisted; the rest once `advance` says so.
+    this.progress.get(this.id)?.maybeUpdate(this.log.stabled);
     // A change pending under an earlier leadership may have been cut from the log since; any
     // entry still here commits with this term's first one, before a new change is accepted.
     this.pendingConfigIndex = this.log.lastIndex();
@@ -542,8 +551,8 @@ export class RaftNode {
   private appendEntry(entry: Omit<Entry, 'term' | 'index'>): number {
     const index = this.log.lastIndex() + 1;
     this.log.append([{ ...entry, term: this.term, index }]);
-    (this.progress.get(this.id) as Progress).maybeUpdate(index);
-    this.maybeCommit();
+    // The leader counts its own copy of the entry toward a quorum only once it is persisted (in
+    // `advance`): its appends may then go out before its own write (Raft thesis §10.2.1).
     // Appends go out when the driver next asks for ready(): every entry proposed in between
     // travels in one message per follower instead of one message per proposal.
     this.appendsPending = true;
@@ -695,6 +704,11 @@ function applyChange(membership: Membership, change: ConfigChange): Membership {
   if (change.kind === 'addLearner') learners.push(change.node);
   if (change.kind === 'promote') voters.push(change.node);
   return { voters: voters.sort((a, b) => a - b), learners: learners.sort((a, b) => a - b) };
+}
+
+/** What only a leader sends: replication, heartbeats and leadership transfer. */
+function isLeaderMessage(message: Message): boolean {
+  return message.type === 'append' || message.type === 'heartbeat' || message.type === 'snapshot' || message.type === 'timeoutNow';
 }
 
 function sameHardState(a: HardState, b: HardState): boolean {

@@ -105,7 +105,15 @@ export interface Ready {
   snapshot?: Snapshot;
   /** Entries now committed, to apply in order. */
   committedEntries: Entry[];
+  /** Messages to send once `hardState`, `entries` and `snapshot` are persisted. */
   messages: Message[];
+  /**
+   * Messages the driver may send before persisting (or with the rest): a leader's appends and
+   * heartbeats, whose term is already on disk. The leader counts its own entries toward a
+   * quorum only once `advance` reports them persisted, so its disk write and its followers'
+   * can overlap (Raft thesis §10.2.1).
+   */
+  earlyMessages: Message[];
   readStates: ReadState[];
   leader: NodeId;
   role: Role;

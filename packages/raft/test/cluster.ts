@@ -1,5 +1,5 @@
 import { SeededRandom } from '@shoal/base';
-import { RaftNode, type Entry, type HardState, type Message, type NodeId, type RaftConfig, type Snapshot, type StableEntries } from '@shoal/raft';
+import { RaftNode, type Entry, type HardState, type Message, type NodeId, type RaftConfig, type Ready, type Snapshot, type StableEntries } from '@shoal/raft';
 
 /**
  * A deterministic in-memory harness for Raft tests: it persists each node's ready() before
@@ -72,6 +72,28 @@ export class Cluster {
     return this.nodes.get(id) as RaftNode;
   }
 
+  /** Persists a node's ready, applies its committed entries, queues its messages and advances. */
+  process(id: NodeId, ready: Ready): void {
+    const node = this.node(id);
+    const stored = this.persisted.get(id) as Persisted;
+    if (ready.snapshot) {
+      stored.snapshot = ready.snapshot;
+      stored.entries = [];
+      this.applied.set(id, JSON.parse(new TextDecoder().decode(ready.snapshot.data)) as string[]);
+    }
+    if (ready.entries.length > 0) {
+      const first = (ready.entries[0] as Entry).index;
+      stored.entries = stored.entries.filter((entry) => entry.index < first).concat(ready.entries);
+    }
+    if (ready.hardState) stored.hardState = ready.hardState;
+    for (const entry of ready.committedEntries) {
+      if (entry.type === 'normal' && entry.data) (this.applied.get(id) as string[]).push(new TextDecoder().decode(entry.data));
+    }
+    (this.readStates.get(id) as { index: number; requestId: number }[]).push(...ready.readStates);
+    this.queue.push(...ready.earlyMessages, ...ready.messages);
+    node.advance(ready);
+  }
+
   /** Processes every node's ready() and delivers messages until nothing moves (bounded). */
   stabilize(maxRounds = 1000): void {
     for (let round = 0; round < maxRounds; round++) {
@@ -79,24 +101,7 @@ export class Cluster {
       for (const [id, node] of this.nodes) {
         if (this.down.has(id) || !node.hasReady()) continue;
         moved = true;
-        const ready = node.ready();
-        const stored = this.persisted.get(id) as Persisted;
-        if (ready.snapshot) {
-          stored.snapshot = ready.snapshot;
-          stored.entries = [];
-          this.applied.set(id, JSON.parse(new TextDecoder().decode(ready.snapshot.data)) as string[]);
-        }
-        if (ready.entries.length > 0) {
-          const first = (ready.entries[0] as Entry).index;
-          stored.entries = stored.entries.filter((entry) => entry.index < first).concat(ready.entries);
-        }
-        if (ready.hardState) stored.hardState = ready.hardState;
-        for (const entry of ready.committedEntries) {
-          if (entry.type === 'normal' && entry.data) (this.applied.get(id) as string[]).push(new TextDecoder().decode(entry.data));
-        }
-        (this.readStates.get(id) as { index: number; requestId: number }[]).push(...ready.readStates);
-        this.queue.push(...ready.messages);
-        node.advance(ready);
+        this.process(id, node.ready());
       }
       const messages = this.queue;
       this.queue = [];

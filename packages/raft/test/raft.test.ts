@@ -74,6 +74,7 @@ describe('commitment (§5.4.2, Figure 8)', () => {
     expect(node.role).toBe('leader');
     const term = node.term;
     expect(node.log.term(3)).toBe(term); // the new leader's no-op
+    node.advance(node.ready()); // the leader's log, its no-op included, is persisted
     // Nodes 2 and 3 acknowledge index 2 only: a majority holds it, but it is from term 2.
     node.step({ type: 'appendResponse', from: 2, to: 1, term, index: 2 });
     node.step({ type: 'appendResponse', from: 3, to: 1, term, index: 2 });
@@ -82,6 +83,33 @@ describe('commitment (§5.4.2, Figure 8)', () => {
     node.step({ type: 'appendResponse', from: 2, to: 1, term, index: 3 });
     node.step({ type: 'appendResponse', from: 3, to: 1, term, index: 3 });
     expect(node.log.committed).toBe(3);
+  });
+});
+
+describe("the leader's own log", () => {
+  it('counts toward a quorum only once persisted, so that its appends may go out before its own write', () => {
+    const node = new RaftNode({ id: 1, membership: { voters: [1, 2, 3], learners: [] }, electionTick: 10, heartbeatTick: 2, random: new SeededRandom(5), preVote: false });
+    for (let i = 0; i < 30 && node.role !== 'candidate'; i++) node.tick();
+    node.advance(node.ready());
+    node.step({ type: 'voteResponse', from: 2, to: 1, term: node.term });
+    expect(node.role).toBe('leader');
+    const term = node.term;
+    node.advance(node.ready()); // the no-op at 1, persisted
+    node.step({ type: 'appendResponse', from: 2, to: 1, term, index: 1 });
+    expect(node.log.committed).toBe(1);
+    node.advance(node.ready());
+
+    const index = node.propose(encode('x'));
+    const ready = node.ready();
+    expect(ready.entries.map((entry) => entry.index)).toEqual([index]);
+    expect(ready.earlyMessages).toContainEqual(expect.objectContaining({ type: 'append', to: 2, entries: [expect.objectContaining({ index })] }));
+    // One follower has it, the leader has not persisted it yet: no quorum.
+    node.step({ type: 'appendResponse', from: 2, to: 1, term, index });
+    expect(node.log.committed).toBe(1);
+    // The leader's write completes: now it commits.
+    node.advance(ready);
+    expect(node.log.committed).toBe(index);
+    expect(node.ready().committedEntries.map((entry) => entry.index)).toEqual([index]);
   });
 });
 
@@ -195,19 +223,27 @@ describe('replication and catch-up', () => {
   it('pipelines appends up to the inflight limit and batches entries per message', () => {
     const cluster = new Cluster([1, 2, 3], 1, { maxInflight: 4, maxEntriesPerMessage: 8 });
     const leader = cluster.electLeader();
-    cluster.delivered = [];
     const node = cluster.node(leader);
+    // One acknowledged entry takes each follower from probing to replicating.
+    node.propose(encode('first'));
+    cluster.stabilize();
+    cluster.delivered = [];
     for (let i = 0; i < 40; i++) node.propose(encode(`p${i}`));
-    const sent = node.ready().messages.filter((message) => message.type === 'append');
-    // Each follower gets at most 4 appends in flight, of at most 8 entries each.
+    const ready = node.ready();
+    // A leader's appends may go before its own write; none waits for it.
+    expect(ready.messages.filter((message) => message.type === 'append')).toEqual([]);
+    const sent = ready.earlyMessages.filter((message) => message.type === 'append');
+    // Each follower gets at most 4 appends in flight, each full at 8 entries.
     for (const follower of [1, 2, 3].filter((id) => id !== leader)) {
       const toFollower = sent.filter((message) => message.to === follower);
+      expect(toFollower.length).toBeGreaterThanOrEqual(1);
       expect(toFollower.length).toBeLessThanOrEqual(4);
-      for (const message of toFollower) expect(message.entries!.length).toBeLessThanOrEqual(8);
+      for (const message of toFollower) expect(message.entries!.length).toBe(8);
     }
+    cluster.process(leader, ready);
     cluster.stabilize();
     cluster.tick(5);
-    for (const id of [1, 2, 3]) expect(cluster.applied.get(id)).toHaveLength(40);
+    for (const id of [1, 2, 3]) expect(cluster.applied.get(id)).toHaveLength(41);
   });
 
   it('keeps acknowledged entries across a restart of every node', () => {

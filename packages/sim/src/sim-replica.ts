@@ -105,8 +105,11 @@ export interface SyncDriver<Machine> {
   buggify(moment: BuggifyMoment): boolean;
 }
 
-/** Ticks the replica as often as its skewed clock says, completes a due sync, and starts the next. */
-export function driveReplica<Machine extends SnapshotMachine>(replica: SimReplica<Machine>, now: number, diskLatency: () => number, finish: () => void): void {
+/**
+ * Ticks the replica as often as its skewed clock says, completes a due sync, and starts the next;
+ * a leader's appends and heartbeats go out as its sync starts (a crash may then lose its own copy).
+ */
+export function driveReplica<Machine extends SnapshotMachine>(replica: SimReplica<Machine>, now: number, diskLatency: () => number, finish: () => void, send: (message: Message) => void): void {
   while (now >= replica.nextTickAt) {
     replica.raft.tick();
     replica.nextTickAt += replica.ticksPerStep;
@@ -115,6 +118,7 @@ export function driveReplica<Machine extends SnapshotMachine>(replica: SimReplic
   if (!replica.syncing && replica.raft.hasReady()) {
     const latency = diskLatency();
     replica.syncing = { ready: replica.raft.ready(), doneAt: now + latency };
+    for (const message of replica.syncing.ready.earlyMessages) send(message);
   }
 }
 

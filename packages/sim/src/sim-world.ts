@@ -34,7 +34,8 @@ export class SimWorld<Payload> {
   ) {}
 
   send(from: NodeId, to: NodeId, payload: Payload): void {
-    if (this.blocked.has(`${from}-${to}`) || this.random.chance(this.dropRate)) return;
+    // A crashed node sends nothing, even from the rest of the step in which it crashed.
+    if (this.down.has(from) || this.blocked.has(`${from}-${to}`) || this.random.chance(this.dropRate)) return;
     this.inFlight.push({ at: this.now + 1 + this.random.int(20), to, payload });
     if (this.random.chance(0.02)) this.inFlight.push({ at: this.now + 1 + this.random.int(40), to, payload });
   }

@@ -237,7 +237,7 @@ export function runSimulation(seed: number, options: SimulationOptions): Simulat
     if (withFaults && storms.chance(1 / 400)) splitVote(storms, NODES.filter((id) => !world.down.has(id)).map((id) => (nodes.get(id) as SimNode).raft));
     world.deliver((to, message) => (nodes.get(to) as SimNode).raft.step(structuredClone(message)));
     for (const [id, node] of nodes) {
-      if (!world.down.has(id)) driveReplica(node, world.now, () => world.diskLatency(id), () => finish(id, node));
+      if (!world.down.has(id)) driveReplica(node, world.now, () => world.diskLatency(id), () => finish(id, node), (message) => world.send(message.from, message.to, message));
     }
     answerClients();
     if (withFaults) issueClientOps();

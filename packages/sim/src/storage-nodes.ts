@@ -146,7 +146,7 @@ export class StorageNodes {
       if (this.world.down.has(node)) continue;
       for (const [group, replica] of replicas) {
         if (this.world.down.has(node)) break; // a buggified crash of one replica takes the whole node
-        driveReplica(replica, this.world.now, () => this.world.diskLatency(node), () => this.finish(node, group, replica));
+        driveReplica(replica, this.world.now, () => this.world.diskLatency(node), () => this.finish(node, group, replica), (message) => this.world.send(message.from, message.to, { group, message }));
       }
     }
   }
