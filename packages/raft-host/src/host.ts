@@ -94,6 +94,9 @@ export class RaftHost {
   private readonly random: Random;
   private readonly ticker: NodeJS.Timeout;
   private scheduled = false;
+  /** Readies taken by a scheduler's lead step, for the round that follows it. */
+  private led: { group: Group; ready: Ready }[] = [];
+  private readonly scheduledRound = { lead: () => this.lead(), run: () => this.startRound() };
   private roundInFlight: Promise<void> | undefined;
   private writing = false;
   private closed = false;
@@ -242,21 +245,36 @@ export class RaftHost {
   private kick(): void {
     if (this.scheduled || this.writing || this.closed) return;
     this.scheduled = true;
-    const start = () => {
-      this.scheduled = false;
-      const round = this.round();
-      this.roundInFlight = round;
-      // A failed synced write leaves this node's durable state unknown: the rejection surfaces.
-      void round;
-    };
-    if (this.options.rounds) this.options.rounds.schedule(start);
-    else setImmediate(start);
+    if (this.options.rounds) this.options.rounds.schedule(this.scheduledRound);
+    else setImmediate(() => this.startRound());
+  }
+
+  private startRound(): void {
+    this.scheduled = false;
+    const round = this.round();
+    this.roundInFlight = round;
+    // A failed synced write leaves this node's durable state unknown: the rejection surfaces.
+    void round;
+  }
+
+  /** A scheduler's first step: the readies of the groups this node leads, whose appends go now. */
+  private lead(): void {
+    if (this.writing || this.closed) return;
+    for (const group of this.groups.values()) {
+      if (group.node.role === 'leader' && group.node.hasReady()) this.led.push({ group, ready: group.node.ready() });
+    }
+    this.send(this.led, 'earlyMessages');
   }
 
   private async round(): Promise<void> {
     if (this.writing || this.closed) return;
-    const batch: { group: Group; ready: Ready }[] = [];
-    for (const group of this.groups.values()) if (group.node.hasReady()) batch.push({ group, ready: group.node.ready() });
+    const led = this.led;
+    this.led = [];
+    const taken: { group: Group; ready: Ready }[] = [];
+    for (const group of this.groups.values()) {
+      if (group.node.hasReady() && !led.some((each) => each.group === group)) taken.push({ group, ready: group.node.ready() });
+    }
+    const batch = led.length === 0 ? taken : [...led, ...taken];
     if (batch.length === 0) return;
     this.writing = true;
     const ops: WriteOp[] = [];
@@ -265,7 +283,7 @@ export class RaftHost {
     for (const { group, ready } of batch) group.log.persist(ready, ops, unsynced);
     // A leader's appends and heartbeats go out before its own write: the followers' writes
     // overlap it, and the core counts the leader's entries only once the write is done.
-    this.send(batch, 'earlyMessages');
+    this.send(taken, 'earlyMessages');
     if (ops.length > 0) {
       // A failed synced write leaves the node's durable state unknown: it must stop, not guess.
       await this.options.engine.write(ops, { sync: true });

@@ -21,24 +21,31 @@ export interface Transport {
 
 /**
  * In-process transport for tests, benchmarks and the embedded cluster: hosts joined through one
- * network object. A batch is delivered in a microtask once the sender's current callback is done
- * (never re-entrantly), not on a later turn of the event loop: a replicated write then waits
- * for one turn fewer at each hop (docs/decisions/0009). Each message is
- * copied (shallowly): log entries are immutable values once created, so nodes may share them,
- * as a leader's log already shares them with the messages it sends.
+ * network object. A batch is delivered in a microtask once the sender's current callback is done,
+ * not on a later turn of the event loop: a replicated write then waits for one turn fewer at
+ * each hop (docs/decisions/0009). With `immediate`, it is delivered within `send`, which the
+ * embedded cluster's RoundScheduler relies on to have followers take a leader's entries in the
+ * same round (0011). A host's delivery only steps its Raft nodes and schedules a round, and
+ * sends nothing back from within it, so delivering at once never nests deeper than that. Each
+ * message is copied (shallowly): log entries are immutable values once created, so nodes may
+ * share them, as a leader's log already shares them with the messages it sends.
  */
 export class InMemoryNetwork {
   private readonly handlers = new Map<NodeId, BatchHandler>();
   private readonly cut = new Set<string>();
+
+  constructor(private readonly options: { immediate?: boolean } = {}) {}
 
   transport(node: NodeId): Transport {
     return {
       send: (to, batch) => {
         if (this.cut.has(`${node}-${to}`)) return;
         const copy = batch.map(({ group, message }) => ({ group, message: { ...message } }));
-        queueMicrotask(() => {
+        const deliver = () => {
           if (!this.cut.has(`${node}-${to}`)) this.handlers.get(to)?.(node, copy);
-        });
+        };
+        if (this.options.immediate) deliver();
+        else queueMicrotask(deliver);
       },
       receive: (handler) => {
         this.handlers.set(node, handler);
