@@ -270,9 +270,10 @@ export class RaftHost {
     if (this.writing || this.closed) return;
     const led = this.led;
     this.led = [];
+    const ledGroups = new Set(led.map((each) => each.group));
     const taken: { group: Group; ready: Ready }[] = [];
     for (const group of this.groups.values()) {
-      if (group.node.hasReady() && !led.some((each) => each.group === group)) taken.push({ group, ready: group.node.ready() });
+      if (!ledGroups.has(group) && group.node.hasReady()) taken.push({ group, ready: group.node.ready() });
     }
     const batch = led.length === 0 ? taken : [...led, ...taken];
     if (batch.length === 0) return;
