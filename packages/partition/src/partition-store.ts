@@ -361,19 +361,21 @@ export class PartitionStore implements ItemStore {
     }
   }
 
-  private async countItems(tableNumber: number): Promise<void> {
+  private countItems(tableNumber: number): Promise<void> {
     const stats: TableStatistics = { itemCount: 0, sizeBytes: 0 };
     this.statistics.set(tableNumber, stats);
-    for await (const [, value] of this.engine.iterate(tableKeyRange(tableNumber))) {
-      stats.itemCount++;
-      stats.sizeBytes += StoredItem.fromBytes(value).size;
-    }
+    return this.addEntries(tableKeyRange(tableNumber), stats);
   }
 
-  private async countIndexEntries(tableNumber: number, indexNumber: number): Promise<void> {
+  private countIndexEntries(tableNumber: number, indexNumber: number): Promise<void> {
     const stats: TableStatistics = { itemCount: 0, sizeBytes: 0 };
     this.indexStatistics.set(`${tableNumber}:${indexNumber}`, stats);
-    for await (const [, value] of this.engine.iterate(indexKeyRange(tableNumber, indexNumber))) {
+    return this.addEntries(indexKeyRange(tableNumber, indexNumber), stats);
+  }
+
+  /** Adds the stored entries of `range` to `stats`; the iteration's view is taken within this call. */
+  private async addEntries(range: KeyRange, stats: TableStatistics): Promise<void> {
+    for await (const [, value] of this.engine.iterate(range)) {
       stats.itemCount++;
       stats.sizeBytes += StoredItem.fromBytes(value).size;
     }

@@ -104,9 +104,9 @@ export class GroupLog {
    * The write operations that make `ready`'s snapshot, entries and hard state durable: `synced`
    * must be durable before the ready's messages go out; `unsynced` holds a hard state the core
    * says needs no sync (`Ready.mustSync`: only its commit index moved, past no configuration
-   * entry; a lost commit index is learned again from the leader). The host writes `unsynced` in one batch with the state
-   * machine's writes of the same round, so a stored applied index never runs ahead of the
-   * stored commit index.
+   * entry; a lost commit index is learned again from the leader). The host writes `unsynced` in
+   * one batch with the state machine's writes of the same round, so a stored applied index
+   * never runs ahead of the stored commit index.
    */
   persist(ready: Ready, synced: WriteOp[], unsynced: WriteOp[]): void {
     if (ready.snapshot) {

@@ -7,6 +7,13 @@ const bytes = (text: string) => new TextEncoder().encode(text);
 const entry = (index: number, term: number, text: string | null): Entry => ({ index, term, type: 'normal', data: text === null ? null : bytes(text) });
 const configEntry = (index: number, term: number, node: number): Entry => ({ index, term, type: 'config', data: null, config: { kind: 'addLearner', node } });
 
+/** Writes, synced, the operations that `fill` collects (what the host does with a round's). */
+const writer = (engine: MemoryEngine) => async (fill: (ops: WriteOp[]) => void) => {
+  const ops: WriteOp[] = [];
+  fill(ops);
+  await engine.write(ops, { sync: true });
+};
+
 /** Counts the entries its iterations hand out: how much of a log an open reads. */
 class CountingEngine extends MemoryEngine {
   read = 0;
@@ -46,11 +53,7 @@ describe('a group log in the storage engine', () => {
   it('persists entries and hard state, replaces a conflicting suffix, and compacts behind a snapshot', async () => {
     const engine = new MemoryEngine();
     const { log } = await GroupLog.open(engine, 7);
-    const write = async (fill: (ops: WriteOp[]) => void) => {
-      const ops: WriteOp[] = [];
-      fill(ops);
-      await engine.write(ops, { sync: true });
-    };
+    const write = writer(engine);
     await write((ops) => log.persist(ready([entry(1, 1, 'a'), entry(2, 1, 'b'), entry(3, 1, 'c'), entry(4, 1, 'd')], { hardState: { term: 1, vote: 1, commit: 2 } }), ops, ops));
     // A new leader's entries from index 3 on replace the old suffix 3..4.
     await write((ops) => log.persist(ready([entry(3, 2, 'C')], { hardState: { term: 2, vote: 2, commit: 2 } }), ops, ops));
@@ -124,11 +127,7 @@ describe('a group log in the storage engine', () => {
   it('forgets configuration entries that a new leader overwrites, truncates, or a snapshot replaces', async () => {
     const engine = new MemoryEngine();
     const { log } = await GroupLog.open(engine, 5);
-    const write = async (fill: (ops: WriteOp[]) => void) => {
-      const ops: WriteOp[] = [];
-      fill(ops);
-      await engine.write(ops, { sync: true });
-    };
+    const write = writer(engine);
     await write((ops) => log.persist(ready([entry(1, 1, 'a'), configEntry(2, 1, 7), configEntry(3, 1, 8), configEntry(4, 1, 9)]), ops, ops));
     // A leader of term 2 replaces entry 3 with a normal entry and truncates 4; later entries 4 and 5 are normal too.
     await write((ops) => log.persist(ready([entry(3, 2, 'c')]), ops, ops));

@@ -291,7 +291,10 @@ export class RaftNode {
     const changed = !sameHardState(hardState, this.previousHardState);
     // A leader's messages may precede its write unless their term (or vote) is not on disk yet.
     const termOnDisk = hardState.term === this.previousHardState.term && hardState.vote === this.previousHardState.vote;
-    const earlyMessages = this.role === 'leader' && termOnDisk ? this.messages.filter(isLeaderMessage) : [];
+    const mayGoEarly = this.role === 'leader' && termOnDisk;
+    const messages: Message[] = [];
+    const earlyMessages: Message[] = [];
+    for (const message of this.messages) (mayGoEarly && isLeaderMessage(message) ? earlyMessages : messages).push(message);
     const mustSync = changed && (!termOnDisk || this.configsCommitted > 0);
     if (changed) this.configsCommitted = 0;
     return {
@@ -300,7 +303,7 @@ export class RaftNode {
       entries: this.log.unstableEntries(),
       ...(this.log.pendingSnapshot ? { snapshot: this.log.pendingSnapshot } : {}),
       committedEntries: this.log.nextCommittedEntries(),
-      messages: earlyMessages.length === 0 ? [...this.messages] : this.messages.filter((message) => !isLeaderMessage(message)),
+      messages,
       earlyMessages,
       readStates: [...this.readStates],
       leader: this.leader,
