@@ -246,15 +246,17 @@ export class RaftHost {
     if (this.scheduled || this.writing || this.closed) return;
     this.scheduled = true;
     if (this.options.rounds) this.options.rounds.schedule(this.scheduledRound);
-    else setImmediate(() => this.startRound());
+    else setImmediate(() => void this.startRound());
   }
 
-  private startRound(): void {
+  /** Starts a round; the answer settles (never rejects) when it is done. */
+  private startRound(): Promise<void> {
     this.scheduled = false;
     const round = this.round();
     this.roundInFlight = round;
-    // A failed synced write leaves this node's durable state unknown: the rejection surfaces.
-    void round;
+    // A failed synced write leaves this node's durable state unknown: the rejection surfaces
+    // (unhandled, through `finally`'s promise), while the scheduler only learns that it is over.
+    return new Promise((resolve) => void round.finally(resolve));
   }
 
   /** A scheduler's first step: the readies of the groups this node leads, whose appends go now. */

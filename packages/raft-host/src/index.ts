@@ -5,4 +5,4 @@ export { encodeEntry, decodeEntry, encodeHardState, decodeHardState, encodeSnaps
 export { RegisterMachine } from './register-machine.js';
 export { GrpcTransport, type GrpcTransportOptions } from './grpc-transport.js';
 export { messageToWire, messageFromWire, batchToWire, batchFromWire } from './wire.js';
-export { RoundScheduler, type ScheduledRound } from './round-scheduler.js';
+export { FOLLOW_UP_PASSES, RoundScheduler, type ScheduledRound } from './round-scheduler.js';
