@@ -1,6 +1,8 @@
 import { assert, ShoalError, type Random } from '@shoal/base';
 import { RaftLog } from './log.js';
+import { applyChange, copyMembership } from './membership.js';
 import { Progress, quorumMatch } from './progress.js';
+import { ReadRequests } from './read-requests.js';
 import {
   NONE,
   type ConfigChange,
@@ -9,7 +11,6 @@ import {
   type Membership,
   type Message,
   type NodeId,
-  type ReadState,
   type Ready,
   type Role,
   type Snapshot,
@@ -84,12 +85,6 @@ export class ProposalDroppedError extends ShoalError {
   }
 }
 
-interface PendingRead {
-  requestId: number;
-  index: number;
-  acks: Set<NodeId>;
-}
-
 export class RaftNode {
   readonly id: NodeId;
   term = 0;
@@ -101,10 +96,7 @@ export class RaftNode {
   private progress = new Map<NodeId, Progress>();
   private votes = new Map<NodeId, boolean>();
   private messages: Message[] = [];
-  private readStates: ReadState[] = [];
-  private pendingReads: PendingRead[] = [];
-  /** ReadIndex requests waiting for the leader's first commit in its term. */
-  private deferredReads: number[] = [];
+  private readonly reads = new ReadRequests();
   private electionElapsed = 0;
   private heartbeatElapsed = 0;
   private randomizedElectionTimeout = 0;
@@ -188,10 +180,7 @@ export class RaftNode {
   /** Requests a linearizable read point; answered in a later ready() as a ReadState. */
   readIndex(requestId: number): void {
     if (this.role !== 'leader') throw new NotLeaderError(this.leader);
-    if (this.log.term(this.log.committed) !== this.term) {
-      this.deferredReads.push(requestId);
-      return;
-    }
+    if (this.log.term(this.log.committed) !== this.term) return this.reads.defer(requestId);
     this.startRead(requestId);
   }
 
@@ -233,7 +222,9 @@ export class RaftNode {
     if (index <= this.log.snapshotIndex) return; // already compacted past it (a newer snapshot arrived)
     const term = this.log.term(index);
     assert(term !== undefined, `no entry at ${index} to snapshot`);
-    this.latestSnapshot = { meta: { index, term, membership: this.membershipAt(index) }, data };
+    // The membership in force now: changes committed after `index` are in it too, and a node
+    // that installs the snapshot replays them from their entries, ending in the same membership.
+    this.latestSnapshot = { meta: { index, term, membership: copyMembership(this.membership) }, data };
     this.log.compact(index);
   }
 
@@ -274,7 +265,7 @@ export class RaftNode {
     if (this.appendsPending && this.role === 'leader') return true;
     return (
       this.messages.length > 0 ||
-      this.readStates.length > 0 ||
+      this.reads.answered.length > 0 ||
       this.log.pendingSnapshot !== undefined ||
       this.log.unstableEntries().length > 0 ||
       this.log.committed > this.log.applied ||
@@ -305,7 +296,7 @@ export class RaftNode {
       committedEntries: this.log.nextCommittedEntries(),
       messages,
       earlyMessages,
-      readStates: [...this.readStates],
+      readStates: [...this.reads.answered],
       leader: this.leader,
       role: this.role,
     };
@@ -324,7 +315,7 @@ export class RaftNode {
     if (lastApplied) this.log.applied = Math.max(this.log.applied, lastApplied.index);
     this.log.release(this.log.applied);
     this.messages.splice(0, ready.messages.length + ready.earlyMessages.length);
-    this.readStates.splice(0, ready.readStates.length);
+    this.reads.release(ready.readStates.length);
   }
 
   hardState(): HardState {
@@ -376,8 +367,7 @@ export class RaftNode {
     this.votes = new Map();
     this.progress = new Map();
     this.leadTransferee = NONE;
-    this.pendingReads = [];
-    this.deferredReads = [];
+    this.reads.dropUnanswered();
     this.lastContact = new Map();
   }
 
@@ -542,7 +532,7 @@ export class RaftNode {
         if (progress.state === 'replicate' && progress.isPaused(this.maxInflight)) progress.inflight.shift();
         if (progress.state === 'snapshot' && this.ticks - progress.snapshotSentTick >= this.electionTick) progress.becomeProbe();
         if (progress.match < this.log.lastIndex()) this.sendAppend(message.from);
-        if (message.context !== undefined) this.acknowledgeRead(message.context, message.from);
+        if (message.context !== undefined) this.reads.acknowledge(message.context, message.from, this.membership.voters);
         return;
       default:
         return;
@@ -633,27 +623,12 @@ export class RaftNode {
   }
 
   private startRead(requestId: number): void {
-    if (this.membership.voters.length === 1) {
-      this.readStates.push({ index: this.log.committed, requestId });
-      return;
-    }
-    this.pendingReads.push({ requestId, index: this.log.committed, acks: new Set([this.id]) });
-    this.broadcastHeartbeat(requestId);
+    if (this.reads.start(requestId, this.log.committed, this.id, this.membership.voters)) this.broadcastHeartbeat(requestId);
   }
 
   private releaseDeferredReads(): void {
     if (this.log.term(this.log.committed) !== this.term) return;
-    for (const requestId of this.deferredReads.splice(0)) this.startRead(requestId);
-  }
-
-  private acknowledgeRead(requestId: number, from: NodeId): void {
-    const position = this.pendingReads.findIndex((read) => read.requestId === requestId);
-    if (position === -1) return;
-    const read = this.pendingReads[position] as PendingRead;
-    if (this.membership.voters.includes(from)) read.acks.add(from);
-    if (read.acks.size * 2 <= this.membership.voters.length) return;
-    // A quorum confirmed leadership at this round: it and every earlier round are safe.
-    for (const released of this.pendingReads.splice(0, position + 1)) this.readStates.push({ index: released.index, requestId: released.requestId });
+    for (const requestId of this.reads.takeDeferred()) this.startRead(requestId);
   }
 
   // ---- membership ----
@@ -682,11 +657,6 @@ export class RaftNode {
     }
   }
 
-  private membershipAt(index: number): Membership {
-    void index;
-    return { voters: [...this.membership.voters], learners: [...this.membership.learners] };
-  }
-
   private peers(): NodeId[] {
     return [...this.membership.voters, ...this.membership.learners];
   }
@@ -700,14 +670,6 @@ export class RaftNode {
 
 /** Marks vote requests of a leadership transfer, which followers grant even inside a lease. */
 const FORCED_CAMPAIGN = -1;
-
-function applyChange(membership: Membership, change: ConfigChange): Membership {
-  const voters = membership.voters.filter((node) => node !== change.node);
-  const learners = membership.learners.filter((node) => node !== change.node);
-  if (change.kind === 'addLearner') learners.push(change.node);
-  if (change.kind === 'promote') voters.push(change.node);
-  return { voters: voters.sort((a, b) => a - b), learners: learners.sort((a, b) => a - b) };
-}
 
 /** What only a leader sends: replication, heartbeats and leadership transfer. */
 function isLeaderMessage(message: Message): boolean {
