@@ -1,5 +1,5 @@
 import { ShoalError, SeededRandom, type Random } from '@shoal/base';
-import { malformedMessage, NONE, NotLeaderError, ProposalDroppedError, RaftNode, type ConfigChange, type Entry, type Membership, type NodeId, type Ready } from '@shoal/raft';
+import { earlyMessages, lateMessages, malformedMessage, NONE, NotLeaderError, ProposalDroppedError, RaftNode, type ConfigChange, type Entry, type Membership, type Message, type NodeId, type Ready } from '@shoal/raft';
 import type { StorageEngine, WriteOp } from '@shoal/storage';
 import { deleteRange, GroupLog, groupRange, stableEntries } from './log-store.js';
 import type { RoundScheduler } from './round-scheduler.js';
@@ -265,7 +265,7 @@ export class RaftHost {
     for (const group of this.groups.values()) {
       if (group.node.role === 'leader' && group.node.hasReady()) this.led.push({ group, ready: group.node.ready() });
     }
-    this.send(this.led, 'earlyMessages');
+    this.send(this.led, earlyMessages);
   }
 
   private async round(): Promise<void> {
@@ -286,7 +286,7 @@ export class RaftHost {
     for (const { group, ready } of batch) group.log.persist(ready, ops, unsynced);
     // A leader's appends and heartbeats go out before its own write: the followers' writes
     // overlap it, and the core counts the leader's entries only once the write is done.
-    this.send(taken, 'earlyMessages');
+    this.send(taken, earlyMessages);
     if (ops.length > 0) {
       // A failed synced write leaves the node's durable state unknown: it must stop, not guess.
       await this.options.engine.write(ops, { sync: true });
@@ -325,7 +325,7 @@ export class RaftHost {
       this.maybeSnapshot(group, unsynced);
       group.log.collectGarbage(unsynced, GARBAGE_ENTRIES_PER_ROUND);
     }
-    this.send(batch, 'messages');
+    this.send(batch, lateMessages);
     // No sync of its own: losing it in a crash only keeps more log, or re-applies entries.
     if (unsynced.length > 0) await this.options.engine.write(unsynced, { sync: false });
     for (const answer of answers) answer();
@@ -333,11 +333,11 @@ export class RaftHost {
     this.kick();
   }
 
-  /** Sends one kind of the batch's messages, one transport batch per destination node. */
-  private send(batch: { group: Group; ready: Ready }[], kind: 'earlyMessages' | 'messages'): void {
+  /** Sends the early or the late messages of the batch's readies, one transport batch per destination node. */
+  private send(batch: { group: Group; ready: Ready }[], messagesOf: (ready: Ready) => Message[]): void {
     const outbound = new Map<NodeId, GroupMessage[]>();
     for (const { group, ready } of batch) {
-      for (const message of ready[kind]) {
+      for (const message of messagesOf(ready)) {
         let messages = outbound.get(message.to);
         if (!messages) outbound.set(message.to, (messages = []));
         messages.push({ group: group.id, message });

@@ -48,7 +48,7 @@ describe('Raft records on disk', () => {
 });
 
 describe('a group log in the storage engine', () => {
-  const ready = (entries: Entry[], extra: object = {}) => ({ entries, mustSync: true, committedEntries: [], messages: [], earlyMessages: [], readStates: [], leader: 0, role: 'follower' as const, ...extra });
+  const ready = (entries: Entry[], extra: object = {}) => ({ entries, mustSync: true, committedEntries: [], messages: [], earlyMessageCount: 0, readStates: [], leader: 0, role: 'follower' as const, ...extra });
 
   it('persists entries and hard state, replaces a conflicting suffix, and compacts behind a snapshot', async () => {
     const engine = new MemoryEngine();

@@ -283,9 +283,9 @@ export class RaftNode {
     // A leader's messages may precede its write unless their term (or vote) is not on disk yet.
     const termOnDisk = hardState.term === this.previousHardState.term && hardState.vote === this.previousHardState.vote;
     const mayGoEarly = this.role === 'leader' && termOnDisk;
-    const messages: Message[] = [];
-    const earlyMessages: Message[] = [];
-    for (const message of this.messages) (mayGoEarly && isLeaderMessage(message) ? earlyMessages : messages).push(message);
+    const early: Message[] = [];
+    const late: Message[] = [];
+    for (const message of this.messages) (mayGoEarly && isLeaderMessage(message) ? early : late).push(message);
     const mustSync = changed && (!termOnDisk || this.configsCommitted > 0);
     if (changed) this.configsCommitted = 0;
     return {
@@ -294,8 +294,8 @@ export class RaftNode {
       entries: this.log.unstableEntries(),
       ...(this.log.pendingSnapshot ? { snapshot: this.log.pendingSnapshot } : {}),
       committedEntries: this.log.nextCommittedEntries(),
-      messages,
-      earlyMessages,
+      messages: early.length === 0 ? late : late.length === 0 ? early : [...early, ...late],
+      earlyMessageCount: early.length,
       readStates: [...this.reads.answered],
       leader: this.leader,
       role: this.role,
@@ -314,7 +314,7 @@ export class RaftNode {
     const lastApplied = ready.committedEntries[ready.committedEntries.length - 1];
     if (lastApplied) this.log.applied = Math.max(this.log.applied, lastApplied.index);
     this.log.release(this.log.applied);
-    this.messages.splice(0, ready.messages.length + ready.earlyMessages.length);
+    this.messages.splice(0, ready.messages.length);
     this.reads.release(ready.readStates.length);
   }
 

@@ -105,18 +105,32 @@ export interface Ready {
   snapshot?: Snapshot;
   /** Entries now committed, to apply in order. */
   committedEntries: Entry[];
-  /** Messages to send once `hardState`, `entries` and `snapshot` are persisted. */
+  /**
+   * Messages to send once `hardState`, `entries` and `snapshot` are persisted. The first
+   * `earlyMessageCount` of them may go before (see `earlyMessages`); a driver that sends them
+   * all after the write is correct, only slower.
+   */
   messages: Message[];
   /**
-   * Messages the driver may send before persisting (or with the rest): a leader's appends and
-   * heartbeats, whose term is already on disk. The leader counts its own entries toward a
+   * How many of `messages`, from the start, may be sent before persisting: a leader's appends
+   * and heartbeats, whose term is already on disk. The leader counts its own entries toward a
    * quorum only once `advance` reports them persisted, so its disk write and its followers'
    * can overlap (Raft thesis §10.2.1).
    */
-  earlyMessages: Message[];
+  earlyMessageCount: number;
   readStates: ReadState[];
   leader: NodeId;
   role: Role;
+}
+
+/** The messages of `ready` that may be sent before its write. */
+export function earlyMessages(ready: Ready): Message[] {
+  return ready.earlyMessageCount === 0 ? [] : ready.messages.slice(0, ready.earlyMessageCount);
+}
+
+/** The messages of `ready` that must wait for its write, after the early ones were sent. */
+export function lateMessages(ready: Ready): Message[] {
+  return ready.earlyMessageCount === 0 ? ready.messages : ready.messages.slice(ready.earlyMessageCount);
 }
 
 /**

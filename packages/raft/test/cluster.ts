@@ -90,7 +90,7 @@ export class Cluster {
       if (entry.type === 'normal' && entry.data) (this.applied.get(id) as string[]).push(new TextDecoder().decode(entry.data));
     }
     (this.readStates.get(id) as { index: number; requestId: number }[]).push(...ready.readStates);
-    this.queue.push(...ready.earlyMessages, ...ready.messages);
+    this.queue.push(...ready.messages);
     node.advance(ready);
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SeededRandom } from '@shoal/base';
-import { NotLeaderError, RaftNode, type Entry, type Message } from '@shoal/raft';
+import { earlyMessages, lateMessages, NotLeaderError, RaftNode, type Entry, type Message } from '@shoal/raft';
 import { Cluster } from './cluster.js';
 
 const encode = (text: string) => new TextEncoder().encode(text);
@@ -102,7 +102,7 @@ describe("the leader's own log", () => {
     const index = node.propose(encode('x'));
     const ready = node.ready();
     expect(ready.entries.map((entry) => entry.index)).toEqual([index]);
-    expect(ready.earlyMessages).toContainEqual(expect.objectContaining({ type: 'append', to: 2, entries: [expect.objectContaining({ index })] }));
+    expect(earlyMessages(ready)).toContainEqual(expect.objectContaining({ type: 'append', to: 2, entries: [expect.objectContaining({ index })] }));
     // One follower has it, the leader has not persisted it yet: no quorum.
     node.step({ type: 'appendResponse', from: 2, to: 1, term, index });
     expect(node.log.committed).toBe(1);
@@ -231,8 +231,8 @@ describe('replication and catch-up', () => {
     for (let i = 0; i < 40; i++) node.propose(encode(`p${i}`));
     const ready = node.ready();
     // A leader's appends may go before its own write; none waits for it.
-    expect(ready.messages.filter((message) => message.type === 'append')).toEqual([]);
-    const sent = ready.earlyMessages.filter((message) => message.type === 'append');
+    expect(lateMessages(ready).filter((message) => message.type === 'append')).toEqual([]);
+    const sent = earlyMessages(ready).filter((message) => message.type === 'append');
     // Each follower gets at most 4 appends in flight, each full at 8 entries.
     for (const follower of [1, 2, 3].filter((id) => id !== leader)) {
       const toFollower = sent.filter((message) => message.to === follower);

@@ -1,5 +1,5 @@
 import { SeededRandom } from '@shoal/base';
-import { RaftNode, type Entry, type HardState, type Membership, type Message, type NodeId, type ReadState, type Ready, type Snapshot, type StableEntries } from '@shoal/raft';
+import { earlyMessages, lateMessages, RaftNode, type Entry, type HardState, type Membership, type Message, type NodeId, type ReadState, type Ready, type Snapshot, type StableEntries } from '@shoal/raft';
 import type { BuggifyMoment } from './sim-world.js';
 
 /**
@@ -118,7 +118,7 @@ export function driveReplica<Machine extends SnapshotMachine>(replica: SimReplic
   if (!replica.syncing && replica.raft.hasReady()) {
     const latency = diskLatency();
     replica.syncing = { ready: replica.raft.ready(), doneAt: now + latency };
-    for (const message of replica.syncing.ready.earlyMessages) send(message);
+    for (const message of earlyMessages(replica.syncing.ready)) send(message);
   }
 }
 
@@ -138,7 +138,7 @@ export function finishSync<Machine extends SnapshotMachine>(replica: SimReplica<
     driver.apply(entry);
   }
   if (ready.committedEntries.length > 0 && replica.raft.role === 'leader' && driver.buggify('committed')) return;
-  for (const message of ready.messages) driver.send(message);
+  for (const message of lateMessages(ready)) driver.send(message);
   const votedNow = ready.messages.some((message) => message.type === 'voteResponse' && !message.reject);
   if (votedNow && driver.buggify('voted')) {
     replica.raft.advance(ready); // the vote is on disk; the node dies before answering reads
