@@ -24,7 +24,7 @@ export class PrefixedEngine implements SyncReadableEngine {
     this.end = prefixEnd(prefix);
     if (inner instanceof PrefixedEngine) {
       this.base = inner.base;
-      this.basePrefix = inner.outerOf(inner.basePrefix, prefix);
+      this.basePrefix = withPrefix(inner.basePrefix, prefix);
     } else {
       this.base = inner;
       this.basePrefix = prefix;
@@ -32,21 +32,14 @@ export class PrefixedEngine implements SyncReadableEngine {
     this.baseEnd = prefixEnd(this.basePrefix);
   }
 
-  private outerOf(prefix: Bytes, key: Bytes): Bytes {
-    const out = new Uint8Array(prefix.length + key.length);
-    out.set(prefix, 0);
-    out.set(key, prefix.length);
-    return out;
-  }
-
   /** The stored key of a key of this keyspace. */
   outer(key: Bytes): Bytes {
-    return this.outerOf(this.prefix, key);
+    return withPrefix(this.prefix, key);
   }
 
   /** The key in the innermost engine, where reads go. */
   private baseKey(key: Bytes): Bytes {
-    return this.outerOf(this.basePrefix, key);
+    return withPrefix(this.basePrefix, key);
   }
 
   /** The same operations, addressed to this keyspace's stored keys. */
@@ -92,6 +85,13 @@ export class PrefixedEngine implements SyncReadableEngine {
 
   /** Closing a view leaves the shared engine open. */
   async close(): Promise<void> {}
+}
+
+function withPrefix(prefix: Bytes, key: Bytes): Bytes {
+  const out = new Uint8Array(prefix.length + key.length);
+  out.set(prefix, 0);
+  out.set(key, prefix.length);
+  return out;
 }
 
 /** The smallest key greater than every key starting with `prefix`. */
