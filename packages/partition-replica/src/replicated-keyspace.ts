@@ -1,6 +1,7 @@
-import type { StateMachine } from '@shoal/raft-host';
-import { PrefixedEngine, type StorageEngine, type WriteOp } from '@shoal/storage';
-import { decodeOps } from './ops-codec.js';
+import { ShoalError } from '@shoal/base';
+import { SNAPSHOT_BYTES_MAX, type StateMachine } from '@shoal/raft-host';
+import { PrefixedEngine, type Bytes, type StorageEngine, type WriteOp } from '@shoal/storage';
+import { decodeOps, encodeOps } from './ops-codec.js';
 import { decodeRange, isRangeKey, RANGE_KEY, type RangeDescriptor } from './key-range.js';
 
 /**
@@ -9,6 +10,13 @@ import { decodeRange, isRangeKey, RANGE_KEY, type RangeDescriptor } from './key-
  */
 export const KEYSPACE_PREFIX = 0x40;
 const APPLIED_KEY = Uint8Array.of(0x21);
+
+/** A replica's state is larger than one snapshot message: its log is not compacted, so no peer needs one. */
+export class SnapshotTooLargeError extends ShoalError {
+  constructor(group: number, bytesMax: number) {
+    super('SnapshotTooLarge', `the keyspace of group ${group} holds more than ${bytesMax} bytes, too much for one snapshot`, 'server');
+  }
+}
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -37,6 +45,7 @@ export class ReplicatedKeyspace implements StateMachine {
   private readonly rangeListeners: (() => void)[] = [];
 
   private constructor(
+    readonly group: number,
     readonly keyspace: PrefixedEngine,
     readonly durableApplied: number,
     range: RangeDescriptor | undefined,
@@ -49,7 +58,7 @@ export class ReplicatedKeyspace implements StateMachine {
   static async open(engine: StorageEngine, group: number): Promise<ReplicatedKeyspace> {
     const keyspace = keyspaceOf(engine, group);
     const [applied, range] = await keyspace.getMany([APPLIED_KEY, RANGE_KEY]);
-    return new ReplicatedKeyspace(keyspace, applied ? Number(decoder.decode(applied)) : 0, range ? decodeRange(range) : undefined);
+    return new ReplicatedKeyspace(group, keyspace, applied ? Number(decoder.decode(applied)) : 0, range ? decodeRange(range) : undefined);
   }
 
   /** The tokens this replica serves as of the last applied entry (undefined: never split; see key-range). */
@@ -103,11 +112,63 @@ export class ReplicatedKeyspace implements StateMachine {
     return ops;
   }
 
-  snapshot(): Uint8Array {
-    throw new Error('snapshots of disk-backed keyspaces are not implemented yet: run the host without log compaction');
+  /**
+   * Every key of the keyspace but the applied index, as one batch of puts (ops-codec), read from
+   * a view taken during the call: the host calls it between rounds, when the keyspace holds
+   * exactly the writes of the entries it applied.
+   */
+  snapshot(): Promise<Uint8Array> {
+    const rows = this.keyspace.iterate({})[Symbol.asyncIterator]();
+    const first = rows.next(); // takes the engine's view
+    return readState(rows, first, SNAPSHOT_BYTES_MAX, true).then((puts) => {
+      if (!puts) throw new SnapshotTooLargeError(this.group, SNAPSHOT_BYTES_MAX);
+      return encodeOps(puts);
+    });
   }
 
-  restore(): void {
-    throw new Error('snapshots of disk-backed keyspaces are not implemented yet');
+  async snapshotFits(bytesMax: number): Promise<boolean> {
+    const rows = this.keyspace.iterate({})[Symbol.asyncIterator]();
+    return (await readState(rows, rows.next(), bytesMax, false)) !== undefined;
   }
+
+  /**
+   * Replaces the keyspace's contents with the snapshot's, as queued writes the host stores with
+   * the round's (one batch: a reader sees the old state or the new, never a mix).
+   */
+  async restore(data: Uint8Array, index: number): Promise<void> {
+    const puts = decodeOps(data);
+    const ops: WriteOp[] = [];
+    for await (const [key] of this.keyspace.iterate({})) ops.push({ type: 'del', key });
+    let range: RangeDescriptor | undefined;
+    for (const op of puts) {
+      ops.push(op);
+      if (op.type === 'put' && isRangeKey(op.key)) range = decodeRange(op.value);
+    }
+    this.queued = ops;
+    this.applied = index;
+    this.appliedStored = -1; // the applied index is written even if it did not move
+    this.rangeNow = range;
+    this.generation++;
+    for (const listener of this.rangeListeners) listener();
+  }
+}
+
+/**
+ * Reads a keyspace's rows (all but the applied index) as puts; undefined once they pass
+ * `bytesMax` in the snapshot format. With `keep` false it only measures.
+ */
+async function readState(rows: AsyncIterator<[Bytes, Bytes]>, first: Promise<IteratorResult<[Bytes, Bytes]>>, bytesMax: number, keep: boolean): Promise<WriteOp[] | undefined> {
+  const puts: WriteOp[] = [];
+  let bytes = 4;
+  for (let next = await first; !next.done; next = await rows.next()) {
+    const [key, value] = next.value;
+    if (key.length === APPLIED_KEY.length && key[0] === APPLIED_KEY[0]) continue;
+    bytes += 9 + key.length + value.length;
+    if (bytes > bytesMax) {
+      await rows.return?.();
+      return undefined;
+    }
+    if (keep) puts.push({ type: 'put', key, value });
+  }
+  return puts;
 }

@@ -8,7 +8,7 @@ import { NotLeaderError, ProposalDroppedError } from '@shoal/raft';
 import { InMemoryNetwork, RaftHost } from '@shoal/raft-host';
 import { MemoryEngine, type WriteOp } from '@shoal/storage';
 import { waitFor } from '@shoal/testkit';
-import { decodeOps, encodeOps, PartitionLeadership, ReplicatedKeyspace } from '../src/index.js';
+import { decodeOps, encodeOps, encodeRange, PartitionLeadership, RANGE_KEY, ReplicatedKeyspace } from '../src/index.js';
 
 const NODES = [1, 2, 3];
 const GROUP = 7;
@@ -33,10 +33,12 @@ class Partition {
   machines = new Map<number, ReplicatedKeyspace>();
   replicas = new Map<number, PartitionLeadership>();
 
+  constructor(private readonly snapshotEvery = Infinity) {}
+
   async start(): Promise<void> {
     for (const node of NODES) {
       const engine = this.engines.get(node) as MemoryEngine;
-      const host = new RaftHost({ node, engine, transport: this.network.transport(node), tickMs: 5, random: new SeededRandom(node), snapshotEvery: Infinity });
+      const host = new RaftHost({ node, engine, transport: this.network.transport(node), tickMs: 5, random: new SeededRandom(node), snapshotEvery: this.snapshotEvery });
       const machine = await ReplicatedKeyspace.open(engine, GROUP);
       await host.addGroup(GROUP, { voters: NODES, learners: [] }, machine);
       this.hosts.set(node, host);
@@ -116,6 +118,41 @@ describe('a replica keyspace', () => {
     expect(shown(machine.takeWrites())).toEqual([['put', '\x40\x00\x00\x00\x07!', '6']]);
     expect((await ReplicatedKeyspace.open(engine, GROUP)).durableApplied).toBe(5);
   });
+
+  it('snapshots the view taken at the call, and a restore replaces every key and sets the index and range', async () => {
+    const rows = async (engine: MemoryEngine) => {
+      const all: string[] = [];
+      for await (const [key, value] of engine.iterate({})) all.push(`${Buffer.from(key).toString('hex')}=${Buffer.from(value).toString('latin1')}`);
+      return all;
+    };
+    const put = (key: string, value: string): WriteOp => ({ type: 'put', key: Buffer.from(key), value: Buffer.from(value) });
+    const source = new MemoryEngine();
+    const machine = await ReplicatedKeyspace.open(source, GROUP);
+    const range = { start: 5n, end: 9n };
+    machine.apply(encodeOps([put('a', '1'), put('b', '2'), { type: 'put', key: RANGE_KEY, value: encodeRange(range) }]), 3);
+    await source.write(machine.takeWrites(), { sync: false });
+    const taken = machine.snapshot();
+    await source.write(machine.keyspace.outerOps([put('c', 'written after the call')]), { sync: false });
+    const data = await taken;
+    expect(decodeOps(data).map((op) => Buffer.from(op.key).toString('latin1')).sort()).toEqual(['a', 'b', Buffer.from(RANGE_KEY).toString('latin1')].sort());
+
+    const target = new MemoryEngine();
+    await target.write([put('unrelated', 'kept')], { sync: false });
+    const replica = await ReplicatedKeyspace.open(target, GROUP);
+    replica.apply(encodeOps([put('a', 'stale'), put('z', 'gone after the restore')]), 1);
+    await target.write(replica.takeWrites(), { sync: false });
+    let changes = 0;
+    replica.onRangeChange(() => changes++);
+    await replica.restore(data, 12);
+    expect([replica.appliedIndex, replica.range, replica.rangeGeneration, changes]).toEqual([12, range, 1, 1]);
+    await target.write(replica.takeWrites(), { sync: false });
+    const expected = (await rows(source)).filter((row) => !row.includes('written after')).map((row) => (row.startsWith('4000000007' + '21=') ? '400000000721=12' : row));
+    expect(await rows(target)).toEqual([...expected, `${Buffer.from('unrelated').toString('hex')}=kept`]);
+    expect((await ReplicatedKeyspace.open(target, GROUP)).durableApplied).toBe(12);
+
+    expect(await machine.snapshotFits(data.length + 1000)).toBe(true);
+    expect(await machine.snapshotFits(20)).toBe(false);
+  });
 });
 
 describe('a partition replicated through Raft', () => {
@@ -185,6 +222,33 @@ describe('a partition replicated through Raft', () => {
     expect(counter).toBeGreaterThanOrEqual(acknowledged);
     // Each increment applied at most once: outcomes that are not known add at most one each.
     expect(counter).toBeLessThanOrEqual(acknowledged + unresolved + failed);
+  });
+
+  it('compacts its logs and brings a follower cut off past the compaction back with a snapshot of the keyspace', async () => {
+    partition = new Partition(8);
+    await partition.start();
+    const leader = await partition.leader();
+    const leaderNode = [...partition.replicas].find(([, replica]) => replica === leader)![0];
+    const behind = NODES.find((node) => node !== leaderNode)!;
+    for (let i = 0; i < 5; i++) await partition.write(leader, counterKey, increment());
+    await waitFor(() => partition!.counterOn(behind) === 5, 'the follower to apply');
+    partition.network.isolate(behind, NODES);
+    for (let i = 0; i < 40; i++) await partition.write(leader, counterKey, increment());
+    const leaderHost = partition.hosts.get(leaderNode)!;
+    await waitFor(() => leaderHost.stats.compactions > 0 && leaderHost.raft(GROUP).log.snapshotIndex > 6, 'the leader to compact past the follower');
+    partition.network.heal();
+    await waitFor(() => partition!.counterOn(behind) === 45, 'the follower to catch up');
+    expect(partition.hosts.get(behind)!.stats.snapshotsInstalled).toBe(1);
+    expect(leaderHost.stats.snapshotsTaken).toBeGreaterThanOrEqual(1);
+    expect(leaderHost.stats.snapshotFailures).toBe(0);
+
+    // Every node restarts from its compacted log and its keyspace, and goes on.
+    await partition.stop();
+    await partition.start();
+    for (const node of NODES) expect(partition.hosts.get(node)!.raft(GROUP).log.snapshotIndex).toBeGreaterThan(0);
+    const next = await partition.write(await partition.leader(), counterKey, increment());
+    expect((next as { attributes: Item }).attributes).toEqual({ n: { N: '46' } });
+    await waitFor(() => NODES.every((node) => partition!.counterOn(node) === 46), 'every replica to apply after the restart');
   });
 
   it('resumes after a restart of every node from its durable state, applying nothing twice', async () => {

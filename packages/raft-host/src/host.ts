@@ -9,8 +9,13 @@ import type { GroupMessage, Transport } from './transport.js';
 export interface StateMachine {
   /** Applies one committed proposal; the result goes back to the proposer. */
   apply(data: Uint8Array, index: number): unknown;
-  snapshot(): Uint8Array;
-  restore(data: Uint8Array): void;
+  /**
+   * The machine's state as of the call, for a peer that needs it. A machine that answers later
+   * takes its view before it returns: its state then is the state at the host's applied index.
+   */
+  snapshot(): Uint8Array | Promise<Uint8Array>;
+  /** Replaces the machine's state with a snapshot's, taken at log index `index`. */
+  restore(data: Uint8Array, index: number): void | Promise<void>;
   /**
    * Machines that keep their state in the node's storage engine: the index their durable state
    * reflects (entries up to it are not applied again after a restart)...
@@ -22,7 +27,16 @@ export interface StateMachine {
    * the engine's WAL makes these durable too) before it answers the proposals and reads.
    */
   takeWrites?(): WriteOp[];
+  /**
+   * Such machines are not copied when the log is compacted (their state on disk is the
+   * snapshot); `snapshot` runs only when a peer needs one. The log is compacted only while a
+   * snapshot would fit in `bytesMax`, so that no peer is left needing one that cannot be sent.
+   */
+  snapshotFits?(bytesMax: number): Promise<boolean>;
 }
+
+/** The largest snapshot a host sends (in one message: the gRPC transport takes up to 64 MiB). */
+export const SNAPSHOT_BYTES_MAX = 48 * 1024 * 1024;
 
 export interface HostOptions {
   node: NodeId;
@@ -77,6 +91,12 @@ interface Group {
   machine: StateMachine;
   applied: number;
   lastSnapshot: number;
+  /** A durable machine's compaction point, once `snapshotFits` said yes (0: none pending). */
+  compactTo: number;
+  /** A size check or a snapshot for a peer is under way. */
+  snapshotBusy: boolean;
+  /** After a failed snapshot, the host tick from which to try again. */
+  snapshotRetryTick: number;
   proposals: Map<number, Waiter<unknown> & { term: number }>;
   reads: Map<number, Waiter<void>>;
   /** Reads whose read index is known, waiting for the state machine to apply up to it. */
@@ -101,8 +121,9 @@ export class RaftHost {
   private writing = false;
   private closed = false;
   private nextRead = 1;
+  private ticks = 0;
   /** Durable-write rounds and the Raft records they carried (for benchmarks and tests). */
-  readonly stats = { rounds: 0, syncs: 0, messagesSent: 0, batchesSent: 0, malformedMessages: 0 };
+  readonly stats = { rounds: 0, syncs: 0, messagesSent: 0, batchesSent: 0, malformedMessages: 0, compactions: 0, snapshotsTaken: 0, snapshotsInstalled: 0, snapshotFailures: 0 };
 
   constructor(private readonly options: HostOptions) {
     this.random = options.random ?? new SeededRandom((Date.now() ^ (options.node * 0x9e3779b1)) >>> 0);
@@ -123,7 +144,12 @@ export class RaftHost {
     const reader = stableEntries(this.options.engine, group);
     const { log, persisted } = await GroupLog.open(this.options.engine, group, reader ? durable : 0);
     const snapshotIndex = persisted.snapshot?.meta.index ?? 0;
-    if (persisted.snapshot && durable < snapshotIndex) machine.restore(persisted.snapshot.data);
+    // A snapshot without data is a compaction point of a machine whose state is on disk.
+    if (persisted.snapshot && durable < snapshotIndex && persisted.snapshot.data.length > 0) {
+      await machine.restore(persisted.snapshot.data, snapshotIndex);
+      const restored = machine.takeWrites?.() ?? [];
+      if (restored.length > 0) await this.options.engine.write(restored, { sync: false });
+    }
     const applied = Math.max(snapshotIndex, durable);
     const node = new RaftNode({
       id: this.options.node,
@@ -140,7 +166,7 @@ export class RaftHost {
       applied,
       ...(reader ? { stableEntries: reader } : {}),
     });
-    this.groups.set(group, { id: group, node, log, machine, applied, lastSnapshot: applied, proposals: new Map(), reads: new Map(), readsAwaitingApply: [] });
+    this.groups.set(group, { id: group, node, log, machine, applied, lastSnapshot: applied, compactTo: 0, snapshotBusy: false, snapshotRetryTick: 0, proposals: new Map(), reads: new Map(), readsAwaitingApply: [] });
     this.kick();
   }
 
@@ -215,6 +241,7 @@ export class RaftHost {
   }
 
   private tick(): void {
+    this.ticks++;
     for (const group of this.groups.values()) {
       group.node.tick();
       // A leader that stepped down (check-quorum) may produce no ready until it hears from a peer.
@@ -270,6 +297,8 @@ export class RaftHost {
 
   private async round(): Promise<void> {
     if (this.writing || this.closed) return;
+    // Between rounds the engine holds exactly what every group applied: a view taken now is a snapshot.
+    this.serveSnapshotRequests();
     const led = this.led;
     this.led = [];
     const ledGroups = new Set(led.map((each) => each.group));
@@ -298,7 +327,8 @@ export class RaftHost {
     const answers: (() => void)[] = [];
     for (const { group, ready } of batch) {
       if (ready.snapshot) {
-        group.machine.restore(ready.snapshot.data);
+        await group.machine.restore(ready.snapshot.data, ready.snapshot.meta.index);
+        this.stats.snapshotsInstalled++;
         group.applied = ready.snapshot.meta.index;
         group.lastSnapshot = group.applied;
         for (const [index, waiter] of group.proposals) {
@@ -384,12 +414,65 @@ export class RaftHost {
   }
 
   private maybeSnapshot(group: Group, ops: WriteOp[]): void {
+    const { machine } = group;
+    if (group.compactTo > 0) {
+      this.compact(group, group.compactTo, undefined, ops);
+      group.compactTo = 0;
+    }
     const every = this.options.snapshotEvery ?? 10_000;
     if (group.applied - group.lastSnapshot < every) return;
-    const data = group.machine.snapshot();
-    group.node.compact(group.applied, data);
+    if (!machine.snapshotFits) {
+      const data = machine.snapshot();
+      if (!(data instanceof Uint8Array)) throw new Error(`raft group ${group.id}: a machine without snapshotFits must snapshot synchronously`);
+      this.compact(group, group.applied, data, ops);
+      group.lastSnapshot = group.applied;
+      return;
+    }
+    if (group.snapshotBusy) return;
+    // Checked off the round; the compaction itself goes into a later round's writes.
+    const index = group.applied;
+    group.lastSnapshot = index;
+    group.snapshotBusy = true;
+    machine.snapshotFits(SNAPSHOT_BYTES_MAX).then(
+      (fits) => {
+        group.snapshotBusy = false;
+        if (fits) group.compactTo = index;
+      },
+      (error: unknown) => this.snapshotFailed(group, error),
+    );
+  }
+
+  private compact(group: Group, index: number, data: Uint8Array | undefined, ops: WriteOp[]): void {
+    group.node.compact(index, data);
     const snapshot = group.node.snapshot();
     if (snapshot) group.log.compact(snapshot, ops);
-    group.lastSnapshot = group.applied;
+    this.stats.compactions++;
+  }
+
+  /** Peers need snapshots of machines that make them on demand: their views are taken now, read off the round. */
+  private serveSnapshotRequests(): void {
+    for (const group of this.groups.values()) {
+      if (group.snapshotBusy || !group.node.wantsSnapshot() || this.ticks < group.snapshotRetryTick) continue;
+      group.snapshotBusy = true;
+      const index = group.applied;
+      Promise.resolve(group.machine.snapshot()).then(
+        (data) => {
+          group.snapshotBusy = false;
+          if (this.groups.get(group.id) !== group) return;
+          group.node.provideSnapshot(index, data);
+          this.stats.snapshotsTaken++;
+          this.kick();
+        },
+        (error: unknown) => this.snapshotFailed(group, error),
+      );
+    }
+  }
+
+  /** A failed snapshot (too large, or a failed read of the engine): reported, and tried again later. */
+  private snapshotFailed(group: Group, error: unknown): void {
+    group.snapshotBusy = false;
+    group.snapshotRetryTick = this.ticks + (this.options.electionTick ?? 10);
+    this.stats.snapshotFailures++;
+    console.error(`raft group ${group.id} on node ${this.options.node}: snapshot failed:`, error);
   }
 }

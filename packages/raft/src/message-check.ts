@@ -35,6 +35,7 @@ function snapshotProblem(snapshot: Snapshot | undefined, type: MessageType): str
   const { meta, data } = snapshot;
   if (!count(meta.index) || meta.index === 0 || !count(meta.term) || meta.term === 0) return 'a snapshot without index or term';
   if (!(data instanceof Uint8Array)) return 'snapshot data is not bytes';
+  if (data.length === 0) return 'a snapshot without data';
   const members = meta.membership;
   if (!members || !Array.isArray(members.voters) || !Array.isArray(members.learners) || members.voters.length === 0) return 'a snapshot without a membership';
   if (![...members.voters, ...members.learners].every(node)) return 'a snapshot membership with a malformed node id';

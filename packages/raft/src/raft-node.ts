@@ -5,6 +5,7 @@ import { Progress, quorumMatch } from './progress.js';
 import { ReadRequests } from './read-requests.js';
 import {
   NONE,
+  NO_SNAPSHOT_DATA,
   type ConfigChange,
   type Entry,
   type HardState,
@@ -109,6 +110,10 @@ export class RaftNode {
   /** Configuration entries committed since the last hard state handed out in a ready. */
   private configsCommitted = 0;
   private latestSnapshot: Snapshot | undefined;
+  /** A peer needs a snapshot whose data this node does not hold: the driver is asked for it (`wantsSnapshot`). */
+  private snapshotWanted = false;
+  /** When data given by `provideSnapshot` was handed over (in ticks); it is let go once no peer needs it. */
+  private snapshotProvidedAt: number | undefined;
   /** Entries were appended since the last ready(): broadcast them then. */
   private appendsPending = false;
   private previousHardState: HardState;
@@ -154,6 +159,7 @@ export class RaftNode {
 
   tick(): void {
     this.ticks++;
+    this.releaseProvidedSnapshot();
     if (this.role === 'leader') return this.tickHeartbeat();
     this.electionElapsed++;
     if (this.promotable() && this.electionElapsed >= this.randomizedElectionTimeout) {
@@ -217,15 +223,52 @@ export class RaftNode {
     return this.latestSnapshot;
   }
 
-  /** The driver has a snapshot of the state machine at `index` (<= applied): compact the log. */
-  compact(index: number, data: Uint8Array): void {
+  /**
+   * The driver has a snapshot of the state machine at `index` (<= applied): compact the log. A
+   * driver whose state machine keeps its state in durable storage passes no data (the snapshot
+   * is then the machine itself): a peer that needs it later makes `wantsSnapshot` true, and the
+   * driver answers with `provideSnapshot`.
+   */
+  compact(index: number, data: Uint8Array = NO_SNAPSHOT_DATA): void {
     if (index <= this.log.snapshotIndex) return; // already compacted past it (a newer snapshot arrived)
-    const term = this.log.term(index);
+    this.latestSnapshot = this.snapshotAt(index, data);
+    this.snapshotProvidedAt = undefined;
+    this.log.compact(index);
+  }
+
+  /** A peer needs entries compacted away, and the latest snapshot holds no data: call `provideSnapshot`. */
+  wantsSnapshot(): boolean {
+    return this.snapshotWanted;
+  }
+
+  /**
+   * The state machine's data at `index` (applied, and not before the log's snapshot point), asked
+   * for through `wantsSnapshot`. It goes to the peers that need it, and is let go once none does.
+   * Data for an index the log has since been compacted past (a snapshot arrived) is ignored.
+   */
+  provideSnapshot(index: number, data: Uint8Array): void {
+    this.snapshotWanted = false;
+    if (index < this.log.snapshotIndex || index > this.log.applied || data.length === 0) return;
+    this.latestSnapshot = this.snapshotAt(index, data);
+    this.snapshotProvidedAt = this.ticks;
+    if (this.role !== 'leader') return;
+    for (const [peer, progress] of this.progress) if (peer !== this.id && progress.next <= this.log.snapshotIndex) this.sendAppend(peer);
+  }
+
+  private snapshotAt(index: number, data: Uint8Array): Snapshot {
+    const term = index === this.log.snapshotIndex ? this.log.snapshotTerm : this.log.term(index);
     assert(term !== undefined, `no entry at ${index} to snapshot`);
     // The membership in force now: changes committed after `index` are in it too, and a node
     // that installs the snapshot replays them from their entries, ending in the same membership.
-    this.latestSnapshot = { meta: { index, term, membership: copyMembership(this.membership) }, data };
-    this.log.compact(index);
+    return { meta: { index, term, membership: copyMembership(this.membership) }, data };
+  }
+
+  /** Lets go of data given by `provideSnapshot` once no peer has been waiting for it for an election timeout. */
+  private releaseProvidedSnapshot(): void {
+    if (this.snapshotProvidedAt === undefined || this.ticks - this.snapshotProvidedAt < this.electionTick || !this.latestSnapshot) return;
+    for (const progress of this.progress.values()) if (progress.state === 'snapshot') return;
+    this.latestSnapshot = { meta: this.latestSnapshot.meta, data: NO_SNAPSHOT_DATA };
+    this.snapshotProvidedAt = undefined;
   }
 
   step(message: Message): void {
@@ -484,6 +527,7 @@ export class RaftNode {
         } else {
           this.log.restore(snapshot);
           this.latestSnapshot = snapshot;
+          this.snapshotProvidedAt = undefined;
           this.membership = snapshot.meta.membership;
           this.appliedConfigIndex = snapshot.meta.index;
         }
@@ -576,7 +620,10 @@ export class RaftNode {
     const prevTerm = this.log.term(prevIndex);
     const entries = this.log.slice(progress.next, this.log.lastIndex(), this.maxEntriesPerMessage);
     if (prevTerm === undefined || entries === undefined) {
-      if (!this.latestSnapshot) return;
+      if (!this.latestSnapshot || this.latestSnapshot.data.length === 0) {
+        this.snapshotWanted = true;
+        return;
+      }
       progress.becomeSnapshot(this.latestSnapshot.meta.index, this.ticks);
       this.send({ type: 'snapshot', to, term: this.term, snapshot: this.latestSnapshot });
       return;

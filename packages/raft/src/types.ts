@@ -41,8 +41,12 @@ export interface SnapshotMeta {
 
 export interface Snapshot {
   meta: SnapshotMeta;
+  /** Empty when the state machine keeps its state in durable storage and provides data only on demand. */
   data: Uint8Array;
 }
+
+/** The data of a snapshot that is only a compaction point (see `RaftNode.compact`). */
+export const NO_SNAPSHOT_DATA = new Uint8Array(0);
 
 export type MessageType =
   | 'preVote'

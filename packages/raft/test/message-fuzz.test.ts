@@ -33,7 +33,7 @@ const message: fc.Arbitrary<Message> = fc
       );
     }
     if (fields.type === 'snapshot') {
-      candidate.snapshot = { meta: { index: fields.index + 1, term: Math.max(1, candidate.logTerm ?? 1), membership: { voters: [1, 2, 3], learners: [] } }, data: new Uint8Array(0) };
+      candidate.snapshot = { meta: { index: fields.index + 1, term: Math.max(1, candidate.logTerm ?? 1), membership: { voters: [1, 2, 3], learners: [] } }, data: new Uint8Array([0]) };
     }
     if (garble === 0 && candidate.entries?.[0]) candidate.entries[0].index += 2; // out of order
     if (garble === 1) candidate.term = -1;

@@ -189,6 +189,44 @@ describe('replication and catch-up', () => {
     expect(cluster.applied.get(lagging)).toEqual(Array.from({ length: 40 }, (_, i) => `e${i}`));
   });
 
+  it('compacts without data, asks the driver for a snapshot when a peer needs one, and lets go of it once sent', () => {
+    const cluster = new Cluster([1, 2, 3]);
+    const leader = cluster.electLeader();
+    const lagging = [1, 2, 3].find((id) => id !== leader) as number;
+    cluster.crash(lagging);
+    for (let i = 0; i < 10; i++) cluster.propose(`e${i}`);
+    const leaderNode = cluster.node(leader);
+    leaderNode.compact(leaderNode.log.applied);
+    expect(leaderNode.snapshot()?.data).toEqual(new Uint8Array(0));
+    cluster.restart(lagging);
+    cluster.tick(3);
+    // No data to send: the lagging node has nothing yet, and the leader asks its driver.
+    expect(cluster.delivered.some((message) => message.type === 'snapshot')).toBe(false);
+    expect(leaderNode.wantsSnapshot()).toBe(true);
+    // Meanwhile more entries apply; the driver answers with the state at its applied index.
+    for (let i = 10; i < 12; i++) cluster.propose(`e${i}`);
+    leaderNode.provideSnapshot(leaderNode.log.applied, encode(JSON.stringify(cluster.applied.get(leader))));
+    expect(leaderNode.wantsSnapshot()).toBe(false);
+    cluster.tick(3);
+    const sent = cluster.delivered.filter((message) => message.type === 'snapshot' && message.to === lagging);
+    expect(sent.map((message) => message.snapshot?.meta.index)).toEqual([leaderNode.log.applied]);
+    expect(cluster.applied.get(lagging)).toEqual(Array.from({ length: 12 }, (_, i) => `e${i}`));
+    // Nobody needs it any more: after an election timeout the leader holds only the compaction point.
+    cluster.tick(12);
+    expect(leaderNode.snapshot()?.data).toEqual(new Uint8Array(0));
+    expect(leaderNode.wantsSnapshot()).toBe(false);
+  });
+
+  it('ignores snapshot data for an index the log was compacted past or has not applied', () => {
+    const cluster = new Cluster([1, 2, 3]);
+    const leaderNode = cluster.node(cluster.electLeader());
+    for (let i = 0; i < 5; i++) cluster.propose(`e${i}`);
+    leaderNode.compact(4);
+    leaderNode.provideSnapshot(3, encode('old'));
+    leaderNode.provideSnapshot(leaderNode.log.applied + 1, encode('future'));
+    expect(leaderNode.snapshot()).toEqual({ meta: { index: 4, term: leaderNode.term, membership: { voters: [1, 2, 3], learners: [] } }, data: new Uint8Array(0) });
+  });
+
   it('with a reader of persisted entries, keeps only recent entries in memory and serves a lagging follower from disk', () => {
     const cluster = new Cluster([1, 2, 3], 1, { maxEntriesPerMessage: 4 }, [1, 2, 3], true);
     const leader = cluster.electLeader();

@@ -11,7 +11,8 @@ import { LAYOUT_FILE, loadOrCreateLayout, zoneName } from './layout-file.js';
 /**
  * `npm run cluster -- [--nodes 3] [--azs 3] [--partitions 8] [--port 8000] [--grpc-port 8001]
  *   [--data-dir ./data-cluster] [--gateway-az us-east-1a] [--spare-nodes 0 [--spare-az AZ]]
- *   [--split-bytes 10737418240] [--split-writes-per-second 0] [--split-interval-ms 10000]`:
+ *   [--split-bytes 10737418240] [--split-writes-per-second 0] [--split-interval-ms 10000]
+ *   [--snapshot-every 10000]`:
  * a local multi-process cluster. One process per storage node (RocksDB under D/node-N, Raft and
  * the replica service over loopback gRPC), in AZs a, b, c... in turn, and one gateway process
  * serving the DynamoDB API on the port. Writes D/cluster.json with every process it started
@@ -25,6 +26,7 @@ const dataDir = resolve(option('data-dir', './data-cluster'));
 const requestedPort = Number(option('port', '8000'));
 const collectionLimit = option('item-collection-bytes-max', '');
 const spareCount = Number(option('spare-nodes', '0'));
+const snapshotEvery = option('snapshot-every', '');
 if (!Number.isInteger(nodeCount) || nodeCount < 3) throw new Error('--nodes must be at least 3 (one replica per AZ)');
 if (!Number.isInteger(azs) || azs < 1) throw new Error('--azs must be at least 1');
 
@@ -84,6 +86,7 @@ async function startAll(): Promise<{ entries: ClusterProcess[]; gatewayPort: num
       const peers = layout.nodes.filter((peer) => peer.id !== node.id).map((peer) => `${peer.id}=127.0.0.1:${nodePorts.get(peer.id)!.raft}`);
       const args = ['--id', String(node.id), '--layout', layoutFile, '--data-dir', join(dataDir, `node-${node.id}`), '--raft', `127.0.0.1:${ports.raft}`, '--replica', `127.0.0.1:${ports.replica}`, '--peers', peers.join(','), '--region', region, '--exit-with-parent'];
       if (collectionLimit) args.push('--item-collection-bytes-max', collectionLimit);
+      if (snapshotEvery) args.push('--snapshot-every', snapshotEvery);
       const entry = 'packages/storage-node/src/main.ts';
       const child = await start(entry, args, /storage node \d+ .* replica=\d+/, `node-${node.id}`);
       entries.push({ pid: child.pid as number, role: 'storage', id: node.id, az: node.az, ports, command: [process.execPath, '--import', 'tsx', entry, ...args] });

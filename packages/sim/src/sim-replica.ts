@@ -1,5 +1,5 @@
 import { SeededRandom } from '@shoal/base';
-import { earlyMessages, lateMessages, RaftNode, type Entry, type HardState, type Membership, type Message, type NodeId, type ReadState, type Ready, type Snapshot, type StableEntries } from '@shoal/raft';
+import { earlyMessages, lateMessages, NO_SNAPSHOT_DATA, RaftNode, type Entry, type HardState, type Membership, type Message, type NodeId, type ReadState, type Ready, type Snapshot, type StableEntries } from '@shoal/raft';
 import type { BuggifyMoment } from './sim-world.js';
 
 /**
@@ -34,6 +34,11 @@ export interface SimReplica<Machine extends SnapshotMachine> {
   ticksPerStep: number;
   nextTickAt: number;
   lastCompacted: number;
+  /**
+   * Compacts without handing the core its state, and provides a snapshot only when a peer needs
+   * one, as a storage node's disk-backed keyspaces do (half the replicas, by their Raft seed).
+   */
+  onDemandSnapshots: boolean;
 }
 
 export interface BootOptions<Machine> {
@@ -57,6 +62,7 @@ export interface BootOptions<Machine> {
 /** Boots a replica from its disk, as a restart does (a new replica boots from an empty disk). */
 export function bootReplica<Machine extends SnapshotMachine>(options: BootOptions<Machine>): SimReplica<Machine> {
   const { disk, random } = options;
+  const onDemandSnapshots = options.raftSeed % 2 === 1;
   const hardState = disk.hardState && options.forgetVote ? { ...disk.hardState, vote: 0 } : disk.hardState;
   const raft = new RaftNode({
     id: options.id,
@@ -71,7 +77,7 @@ export function bootReplica<Machine extends SnapshotMachine>(options: BootOption
     maxEntriesPerMessage: 1 + random.int(4),
     ...(hardState ? { hardState } : {}),
     entries: disk.entries,
-    ...(disk.snapshot ? { snapshot: disk.snapshot.meta, snapshotData: disk.snapshot.data, applied: disk.snapshot.meta.index } : {}),
+    ...(disk.snapshot ? { snapshot: disk.snapshot.meta, snapshotData: onDemandSnapshots ? NO_SNAPSHOT_DATA : disk.snapshot.data, applied: disk.snapshot.meta.index } : {}),
     ...(options.commitPreviousTerm ? { unsafeCommitPreviousTermForTesting: true } : {}),
     // Applied entries leave memory as they do on a storage node: reads of them go to the disk.
     stableEntries: diskEntries(disk),
@@ -79,7 +85,7 @@ export function bootReplica<Machine extends SnapshotMachine>(options: BootOption
   const machine = disk.snapshot ? options.restore(disk.snapshot.data) : options.empty();
   const skew = 1 + (random.next() - 0.5) * 0.2; // ±10%: inside the lease's drift allowance
   const snapshotIndex = disk.snapshot?.meta.index ?? 0;
-  return { raft, machine, applied: snapshotIndex, ticksPerStep: STEPS_PER_TICK * skew, nextTickAt: options.now + random.int(STEPS_PER_TICK), lastCompacted: snapshotIndex };
+  return { raft, machine, applied: snapshotIndex, ticksPerStep: STEPS_PER_TICK * skew, nextTickAt: options.now + random.int(STEPS_PER_TICK), lastCompacted: snapshotIndex, onDemandSnapshots };
 }
 
 /** Reads entries back from a replica's disk, as the host reads them from its storage engine. */
@@ -115,6 +121,8 @@ export function driveReplica<Machine extends SnapshotMachine>(replica: SimReplic
     replica.nextTickAt += replica.ticksPerStep;
   }
   if (replica.syncing && now >= replica.syncing.doneAt) finish();
+  // Between syncs the machine holds exactly the applied entries' state.
+  if (!replica.syncing && replica.raft.wantsSnapshot()) replica.raft.provideSnapshot(replica.applied, replica.machine.snapshot());
   if (!replica.syncing && replica.raft.hasReady()) {
     const latency = diskLatency();
     replica.syncing = { ready: replica.raft.ready(), doneAt: now + latency };
@@ -168,7 +176,8 @@ function persist<Machine extends SnapshotMachine>(replica: SimReplica<Machine>, 
 
 function compact<Machine extends SnapshotMachine>(replica: SimReplica<Machine>, disk: Disk): void {
   const data = replica.machine.snapshot();
-  replica.raft.compact(replica.applied, data);
+  // The disk keeps the state either way: for on-demand replicas it stands for the machine's own durable state.
+  replica.raft.compact(replica.applied, replica.onDemandSnapshots ? undefined : data);
   disk.snapshot = { meta: { index: replica.applied, term: replica.raft.log.snapshotTerm, membership: replica.raft.membership }, data };
   disk.entries = disk.entries.filter((entry) => entry.index > replica.applied);
   replica.lastCompacted = replica.applied;

@@ -15,6 +15,8 @@ export interface LocalClusterOptions {
   tables: ClusterTables;
   itemCollectionBytesMax?: number;
   tickMs?: number;
+  /** Applied entries between compactions of each group's log (default: the host's). */
+  snapshotEvery?: number;
   random?: (node: number) => Random;
 }
 
@@ -50,6 +52,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       metadataVoters: options.metadataVoters,
       leadership: { setup: leaderSetup(options.tables), partitionKeyOf: partitionKeyNames(options.tables), ...(options.itemCollectionBytesMax !== undefined ? { itemCollectionBytesMax: options.itemCollectionBytesMax } : {}) },
       ...(options.tickMs !== undefined ? { tickMs: options.tickMs } : {}),
+      ...(options.snapshotEvery !== undefined ? { snapshotEvery: options.snapshotEvery } : {}),
       ...(options.random ? { random: options.random(placement.id) } : {}),
     });
     nodes.set(placement.id, node);

@@ -14,7 +14,7 @@ import { METADATA_GROUP, StorageNode } from './storage-node.js';
  *   node --import tsx packages/storage-node/src/main.ts --id 1 --layout D/cluster-layout.json
  *     --data-dir D/node-1 --raft 127.0.0.1:7101 --replica 127.0.0.1:7102
  *     --peers 2=127.0.0.1:7103,3=127.0.0.1:7105 [--region us-east-1] [--item-collection-bytes-max N]
- *     [--exit-with-parent]
+ *     [--snapshot-every N] [--exit-with-parent]
  * Its AZ comes from the layout. Prints `storage node <id> (<az>) raft=<port> replica=<port>` once it serves.
  */
 const { option, has } = commandLineOptions(process.argv.slice(2));
@@ -38,6 +38,7 @@ for (const entry of option('peers', '').split(',').filter(Boolean)) {
   peers.set(Number(node), address as string);
 }
 const collectionLimit = option('item-collection-bytes-max', '');
+const snapshotEvery = option('snapshot-every', '');
 
 const engine = await openRocksDbEngine(option('data-dir'));
 const transport = await GrpcTransport.start({ node: id, listen: option('raft', '127.0.0.1:0'), peers });
@@ -50,6 +51,7 @@ const node = await StorageNode.start({
   transport,
   map: layout.map,
   metadataVoters: layout.metadataVoters,
+  ...(snapshotEvery ? { snapshotEvery: Number(snapshotEvery) } : {}),
   // Every node of the layout, spare ones too, keeps a copy of the metadata.
   metadataLearners: layout.nodes.map((entry) => entry.id).filter((node) => !layout.metadataVoters.includes(node)),
   leadership: {

@@ -19,6 +19,8 @@ export interface NodeStatus {
   region: string;
   az: string;
   groups: GroupStatus[];
+  /** Since the process started: logs compacted, and snapshots read for peers and installed from leaders. */
+  snapshots: { compactions: number; taken: number; installed: number; failures: number };
 }
 
 /** The Raft group of the cluster's metadata (table definitions); partition p is group p (ids from 1). */
@@ -39,6 +41,8 @@ export interface StorageNodeOptions {
   metadataLearners?: number[];
   leadership?: LeadershipOptions;
   tickMs?: number;
+  /** Applied entries between compactions of a group's log (default: the host's). */
+  snapshotEvery?: number;
   random?: Random;
   /** Shared by the nodes of one process: their Raft rounds start together (see RoundScheduler). */
   rounds?: RoundScheduler;
@@ -99,8 +103,7 @@ export class StorageNode {
       node: options.id,
       engine: options.engine,
       transport: options.transport,
-      // Disk-backed keyspaces cannot be snapshotted yet, so their logs are never compacted.
-      snapshotEvery: Infinity,
+      ...(options.snapshotEvery !== undefined ? { snapshotEvery: options.snapshotEvery } : {}),
       ...(options.tickMs !== undefined ? { tickMs: options.tickMs } : {}),
       ...(options.random ? { random: options.random } : {}),
       ...(options.rounds ? { rounds: options.rounds } : {}),
@@ -112,7 +115,7 @@ export class StorageNode {
     // Every node keeps a copy of the metadata (as a voter or a learner): its partitions' leaders read table definitions from it.
     const groups: { group: number; voters: number[]; learners: number[] }[] = [{ group: METADATA_GROUP, voters: options.metadataVoters, learners: metadataLearners }];
     for (const partition of options.map.partitions) {
-      // A replica starts from the group's founding membership and replays the changes in its log.
+      // A replica starts from the group's founding membership (or its snapshot's) and replays the changes in its log.
       if (partition.replicas.includes(options.id)) groups.push({ group: partition.id, voters: partition.founders ?? partition.replicas, learners: [] });
     }
     const node = new StorageNode(options.id, options.region, options.az, host, options.engine, replicas, machines, options.leadership ?? {});
@@ -131,7 +134,8 @@ export class StorageNode {
       const raft = this.host.raft(group);
       return { group, role: raft.role, leader: raft.leader, term: raft.term, commit: raft.log.committed, applied: raft.log.applied };
     });
-    return { node: this.id, region: this.region, az: this.az, groups };
+    const { compactions, snapshotsTaken: taken, snapshotsInstalled: installed, snapshotFailures: failures } = this.host.stats;
+    return { node: this.id, region: this.region, az: this.az, groups, snapshots: { compactions, taken, installed, failures } };
   }
 
   /** This node's view of a group's Raft state, or undefined when it hosts no replica of it. */

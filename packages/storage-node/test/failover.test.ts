@@ -30,7 +30,9 @@ afterEach(async () => {
 
 async function runFailover(nodes: number, victimsOf: (storage: ClusterProcess[], statuses: NodeStatus[]) => ClusterProcess[]): Promise<void> {
   dataDir = temporaryDirectory('failover');
-  cluster = await spawnClusterProcesses(dataDir, ['--nodes', String(nodes), '--partitions', '8']);
+  // Logs compacted every 16 entries: the killed nodes restart from compacted logs, and catch up
+  // from snapshots of the keyspaces where the leaders compacted past them while they were down.
+  cluster = await spawnClusterProcesses(dataDir, ['--nodes', String(nodes), '--partitions', '8', '--snapshot-every', '16']);
   const processes = (JSON.parse(readFileSync(join(dataDir, 'cluster.json'), 'utf8')) as ClusterFile).processes;
   const storage = processes.filter((entry) => entry.role === 'storage');
   const directory = new GrpcReplicaDirectory(new Map(storage.map((entry) => [entry.id as number, `127.0.0.1:${entry.ports.replica}`])));
@@ -106,6 +108,9 @@ async function runFailover(nodes: number, victimsOf: (storage: ClusterProcess[],
       return [...applied.values()].every((indexes) => indexes.size === 1);
     };
     await waitFor(caughtUp, 'every replica to apply the same log', 30_000);
+    const restartedStatuses = await Promise.all(victims.map((victim) => directory.status<NodeStatus>(victim.id as number)));
+    console.log(`restarted node(s) installed ${restartedStatuses.map((status) => status.snapshots.installed).join(', ')} snapshot(s)`);
+    expect(restartedStatuses.every((status) => status.snapshots.installed > 0 && status.snapshots.failures === 0)).toBe(true);
 
     const missing: string[] = [];
     for (const id of acknowledged) {

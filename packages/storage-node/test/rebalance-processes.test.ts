@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { GrpcReplicaDirectory } from '@shoal/replica-rpc';
 import { rebalanceCluster, type ClusterFile } from '@shoal/server';
+import type { NodeStatus } from '../src/index.js';
 import { RawClient, spawnClusterProcesses, temporaryDirectory, waitFor, type ServerProcess } from '@shoal/testkit';
 
 /**
@@ -39,7 +41,8 @@ async function scanAll(client: RawClient): Promise<{ ids: string[]; checksum: st
 describe('rebalancing a multi-process cluster', () => {
   it('moves a quarter of the replicas onto an added node and back under load, losing and inventing nothing', async () => {
     dataDir = temporaryDirectory('rebalance');
-    cluster = await spawnClusterProcesses(dataDir, ['--nodes', '3', '--spare-nodes', '1', '--spare-az', 'us-east-1d', '--partitions', '8']);
+    // Logs compacted every 8 entries: every moved replica starts from a snapshot sent over gRPC.
+    cluster = await spawnClusterProcesses(dataDir, ['--nodes', '3', '--spare-nodes', '1', '--spare-az', 'us-east-1d', '--partitions', '8', '--snapshot-every', '8']);
     const clusterFile = JSON.parse(readFileSync(join(dataDir, 'cluster.json'), 'utf8')) as ClusterFile;
     const client = new RawClient(cluster.url);
     try {
@@ -81,6 +84,18 @@ describe('rebalancing a multi-process cluster', () => {
       const after = await scanAll(client);
       expect(after.ids.length).toBe(before.ids.length);
       expect(after.checksum).toBe(before.checksum);
+
+      const storage = clusterFile.processes.filter((entry) => entry.role === 'storage');
+      const directory = new GrpcReplicaDirectory(new Map(storage.map((entry) => [entry.id as number, `127.0.0.1:${entry.ports.replica}`])));
+      try {
+        const statuses = await Promise.all(storage.map((entry) => directory.status<NodeStatus>(entry.id as number)));
+        const installed = statuses.reduce((sum, status) => sum + status.snapshots.installed, 0);
+        console.log(`snapshots installed ${installed} for ${added.moves.length + removed.moves.length} moves; compactions per node ${statuses.map((status) => status.snapshots.compactions).join(', ')}`);
+        expect(installed).toBe(added.moves.length + removed.moves.length);
+        expect(statuses.map((status) => status.snapshots.failures)).toEqual([0, 0, 0, 0]);
+      } finally {
+        directory.close();
+      }
     } finally {
       client.close();
     }
