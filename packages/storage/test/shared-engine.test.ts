@@ -27,11 +27,24 @@ describe('shared engine', () => {
     expect(await b!.get(Uint8Array.of(1))).toEqual(Uint8Array.of(2));
     expect(await engine.get(Uint8Array.of(0x60, 0, 3, 1))).toEqual(Uint8Array.of(3));
 
-    // Unsynced writes go straight through; closing a view leaves the engine open.
-    await a!.write([put(3, 9)], { sync: false });
-    expect(engine.writes.at(-1)).toEqual({ ops: 1, sync: false });
+    // Unsynced writes issued before a microtask runs go out as one unsynced write, without waiting for a turn.
+    const before = engine.writes.length;
+    await Promise.all([a!.write([put(3, 9)], { sync: false }), c!.write([put(3, 8), put(4, 8)], { sync: false })]);
+    expect(engine.writes.slice(before)).toEqual([{ ops: 3, sync: false }]);
+    expect([await a!.get(Uint8Array.of(3)), await c!.get(Uint8Array.of(4))]).toEqual([Uint8Array.of(9), Uint8Array.of(8)]);
+    // Closing a view leaves the engine open.
     await a!.close();
     expect(await c!.get(Uint8Array.of(1))).toEqual(Uint8Array.of(3));
     await shared.close();
+  });
+
+  it('fails every unsynced write of a batch the engine refused', async () => {
+    const engine = new RecordingEngine();
+    const shared = new SharedEngine(engine);
+    const [a, b] = [1, 2].map((node) => shared.view(Uint8Array.of(0x60, 0, node)));
+    await engine.close(); // a closed memory engine refuses writes
+    const outcomes = await Promise.allSettled([a!.write([put(1, 1)], { sync: false }), b!.write([put(1, 2)], { sync: false })]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected']);
+    expect(engine.writes).toEqual([{ ops: 2, sync: false }]);
   });
 });
