@@ -5,7 +5,7 @@ import { prepareExpressions } from '@shoal/expressions';
 import type { Item } from '@shoal/model';
 import { decodeItem, itemStorageKey, type TableHandle, type WriteCommand } from '@shoal/partition';
 import { NotLeaderError, ProposalDroppedError } from '@shoal/raft';
-import { InMemoryNetwork, RaftHost } from '@shoal/raft-host';
+import { GroupLog, InMemoryNetwork, RaftHost } from '@shoal/raft-host';
 import { MemoryEngine, type WriteOp } from '@shoal/storage';
 import { waitFor } from '@shoal/testkit';
 import { decodeOps, encodeOps, encodeRange, PartitionLeadership, RANGE_KEY, ReplicatedKeyspace } from '../src/index.js';
@@ -33,13 +33,18 @@ class Partition {
   machines = new Map<number, ReplicatedKeyspace>();
   replicas = new Map<number, PartitionLeadership>();
 
-  constructor(private readonly snapshotEvery = Infinity) {}
+  constructor(
+    private readonly snapshotEvery = Infinity,
+    /** Stands in for keyspaces too large for one snapshot message. */
+    private readonly tooLargeToSnapshot = false,
+  ) {}
 
   async start(): Promise<void> {
     for (const node of NODES) {
       const engine = this.engines.get(node) as MemoryEngine;
       const host = new RaftHost({ node, engine, transport: this.network.transport(node), tickMs: 5, random: new SeededRandom(node), snapshotEvery: this.snapshotEvery });
       const machine = await ReplicatedKeyspace.open(engine, GROUP);
+      if (this.tooLargeToSnapshot) machine.snapshotFits = () => Promise.resolve(false);
       await host.addGroup(GROUP, { voters: NODES, learners: [] }, machine);
       this.hosts.set(node, host);
       this.machines.set(node, machine);
@@ -239,16 +244,36 @@ describe('a partition replicated through Raft', () => {
     partition.network.heal();
     await waitFor(() => partition!.counterOn(behind) === 45, 'the follower to catch up');
     expect(partition.hosts.get(behind)!.stats.snapshotsInstalled).toBe(1);
+    // Installed in the keyspace, the snapshot's data is not kept in memory (nor in its record).
+    expect(partition.hosts.get(behind)!.raft(GROUP).snapshot()?.data).toEqual(new Uint8Array(0));
     expect(leaderHost.stats.snapshotsTaken).toBeGreaterThanOrEqual(1);
     expect(leaderHost.stats.snapshotFailures).toBe(0);
 
     // Every node restarts from its compacted log and its keyspace, and goes on.
     await partition.stop();
+    const { persisted } = await GroupLog.open(partition.engines.get(behind)!, GROUP);
+    expect([persisted.snapshot!.meta.index > 6, persisted.snapshot!.data.length]).toEqual([true, 0]);
     await partition.start();
     for (const node of NODES) expect(partition.hosts.get(node)!.raft(GROUP).log.snapshotIndex).toBeGreaterThan(0);
     const next = await partition.write(await partition.leader(), counterKey, increment());
     expect((next as { attributes: Item }).attributes).toEqual({ n: { N: '46' } });
     await waitFor(() => NODES.every((node) => partition!.counterOn(node) === 46), 'every replica to apply after the restart');
+  });
+
+  it('keeps the whole log of a keyspace too large for a snapshot, and a follower catches up from it', async () => {
+    partition = new Partition(8, true);
+    await partition.start();
+    const leader = await partition.leader();
+    const leaderNode = [...partition.replicas].find(([, replica]) => replica === leader)![0];
+    const behind = NODES.find((node) => node !== leaderNode)!;
+    partition.network.isolate(behind, NODES);
+    for (let i = 0; i < 30; i++) await partition.write(leader, counterKey, increment());
+    partition.network.heal();
+    await waitFor(() => partition!.counterOn(behind) === 30, 'the follower to catch up');
+    for (const node of NODES) {
+      const host = partition.hosts.get(node)!;
+      expect([host.stats.compactions, host.stats.snapshotsInstalled, host.raft(GROUP).log.snapshotIndex]).toEqual([0, 0, 0]);
+    }
   });
 
   it('resumes after a restart of every node from its durable state, applying nothing twice', async () => {

@@ -1,5 +1,5 @@
 import { ShoalError, SeededRandom, type Random } from '@shoal/base';
-import { earlyMessages, lateMessages, malformedMessage, NONE, NotLeaderError, ProposalDroppedError, RaftNode, type ConfigChange, type Entry, type Membership, type Message, type NodeId, type Ready } from '@shoal/raft';
+import { earlyMessages, lateMessages, malformedMessage, NONE, NotLeaderError, ProposalDroppedError, RaftNode, type ConfigChange, type Entry, type Membership, type Message, type NodeId, type Ready, type Snapshot } from '@shoal/raft';
 import type { StorageEngine, WriteOp } from '@shoal/storage';
 import { deleteRange, GroupLog, groupRange, stableEntries } from './log-store.js';
 import type { RoundScheduler } from './round-scheduler.js';
@@ -325,9 +325,11 @@ export class RaftHost {
     if (this.closed) return;
     // Answers to proposals and reads wait until the state they describe is in the engine.
     const answers: (() => void)[] = [];
+    const installed = new Set<Group>();
     for (const { group, ready } of batch) {
       if (ready.snapshot) {
         await group.machine.restore(ready.snapshot.data, ready.snapshot.meta.index);
+        installed.add(group);
         this.stats.snapshotsInstalled++;
         group.applied = ready.snapshot.meta.index;
         group.lastSnapshot = group.applied;
@@ -352,6 +354,12 @@ export class RaftHost {
       }
       const machineWrites = group.machine.takeWrites?.();
       if (machineWrites) unsynced.push(...machineWrites);
+      if (installed.has(group) && group.machine.snapshotFits) {
+        // The installed state is now the machine's own (in this batch): the snapshot's data need
+        // not stay in memory, nor in the snapshot record, which is rewritten in the same batch.
+        group.node.releaseSnapshotData();
+        group.log.compact(group.node.snapshot() as Snapshot, unsynced);
+      }
       this.maybeSnapshot(group, unsynced);
       group.log.collectGarbage(unsynced, GARBAGE_ENTRIES_PER_ROUND);
     }

@@ -263,6 +263,16 @@ export class RaftNode {
     return { meta: { index, term, membership: copyMembership(this.membership) }, data };
   }
 
+  /**
+   * Keeps only the latest snapshot's point, not its data: for a driver whose state machine now
+   * holds that state in durable storage (it installed a snapshot from the leader), so that a
+   * peer needing one later gets it through `wantsSnapshot`.
+   */
+  releaseSnapshotData(): void {
+    if (this.latestSnapshot) this.latestSnapshot = { meta: this.latestSnapshot.meta, data: NO_SNAPSHOT_DATA };
+    this.snapshotProvidedAt = undefined;
+  }
+
   /** Lets go of data given by `provideSnapshot` once no peer has been waiting for it for an election timeout. */
   private releaseProvidedSnapshot(): void {
     if (this.snapshotProvidedAt === undefined || this.ticks - this.snapshotProvidedAt < this.electionTick || !this.latestSnapshot) return;
