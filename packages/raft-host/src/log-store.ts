@@ -64,11 +64,10 @@ export class GroupLog {
   /** Indexes of the configuration entries after the snapshot, each also under KIND_CONFIG_ENTRY (ascending). */
   private configIndexes: number[];
 
-  private constructor(readonly group: number, snapshotIndex: number, last: number, configIndexes: number[]) {
-    // Garbage below the snapshot left by a crash is not known here; compaction after the next
-    // snapshot starts from wherever the previous one stopped, so at worst it lingers until then.
-    this.first = snapshotIndex + 1;
-    this.live = this.first;
+  private constructor(readonly group: number, firstStored: number, snapshotIndex: number, last: number, configIndexes: number[]) {
+    // Garbage below the snapshot that a restart interrupted is collected from where it stopped.
+    this.first = Math.min(firstStored, snapshotIndex + 1);
+    this.live = snapshotIndex + 1;
     this.last = last;
     this.configIndexes = configIndexes;
   }
@@ -87,6 +86,8 @@ export class GroupLog {
     const from = (snapshot?.meta.index ?? 0) + 1;
     let last = from - 1;
     for await (const [key] of engine.iterate({ gte: groupKey(group, KIND_ENTRY, from), lt: groupKey(group, KIND_ENTRY + 1), reverse: true, limit: 1 })) last = entryIndex(key);
+    let firstStored = from;
+    for await (const [key] of engine.iterate({ gte: groupKey(group, KIND_ENTRY, 0), lt: groupKey(group, KIND_ENTRY, from), limit: 1 })) firstStored = entryIndex(key);
     const keep = Math.max(from, Math.min(keepFrom, hardState?.commit ?? 0, last));
     const { entries, configEntries } = indexed ? await readIndexed(engine, group, from, keep) : await readWhole(engine, group, from, keep);
     const configEntriesOnDisk = configEntries.filter((entry) => entry.index < keep);
@@ -96,7 +97,7 @@ export class GroupLog {
       ...(hardState ? { hardState } : {}),
       ...(snapshot ? { snapshot } : {}),
     };
-    const log = new GroupLog(group, from - 1, last, configEntries.map((entry) => entry.index));
+    const log = new GroupLog(group, firstStored, from - 1, last, configEntries.map((entry) => entry.index));
     return { log, persisted };
   }
 
