@@ -40,6 +40,8 @@ export class ReplicatedKeyspace implements StateMachine {
   private applied: number;
   /** The applied index last handed to the host for storing. */
   private appliedStored: number;
+  /** The applied index whose writes the host has stored. */
+  private stored: number;
   private rangeNow: RangeDescriptor | undefined;
   private generation = 0;
   private readonly rangeListeners: (() => void)[] = [];
@@ -52,6 +54,7 @@ export class ReplicatedKeyspace implements StateMachine {
   ) {
     this.applied = durableApplied;
     this.appliedStored = durableApplied;
+    this.stored = durableApplied;
     this.rangeNow = range;
   }
 
@@ -79,6 +82,15 @@ export class ReplicatedKeyspace implements StateMachine {
   /** The index of the last entry applied (its writes may still be queued). */
   get appliedIndex(): number {
     return this.applied;
+  }
+
+  /** The index of the last entry whose writes are in the engine: what a reader of the keyspace sees. */
+  get storedIndex(): number {
+    return this.stored;
+  }
+
+  writesStored(): void {
+    this.stored = this.appliedStored;
   }
 
   apply(data: Uint8Array, index: number): undefined {

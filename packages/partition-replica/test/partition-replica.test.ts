@@ -117,7 +117,11 @@ describe('a replica keyspace', () => {
       ['put', '\x40\x00\x00\x00\x07a', 'b'],
       ['put', '\x40\x00\x00\x00\x07!', '5'],
     ]);
+    // Readers of the keyspace (the node's catalog) go by the stored index: it moves once the host has written.
+    expect([machine.appliedIndex, machine.storedIndex]).toEqual([5, 0]);
     await engine.write(first, { sync: false });
+    machine.writesStored();
+    expect(machine.storedIndex).toBe(5);
     expect(machine.takeWrites()).toEqual([]);
     machine.apply(encodeOps([]), 6);
     expect(shown(machine.takeWrites())).toEqual([['put', '\x40\x00\x00\x00\x07!', '6']]);

@@ -27,6 +27,8 @@ export interface StateMachine {
    * the engine's WAL makes these durable too) before it answers the proposals and reads.
    */
   takeWrites?(): WriteOp[];
+  /** Called once the writes last taken are in the engine (readers of the engine may rely on them). */
+  writesStored?(): void;
   /**
    * Such machines are not copied when the log is compacted (their state on disk is the
    * snapshot); `snapshot` runs only when a peer needs one. The log is compacted only while a
@@ -149,6 +151,7 @@ export class RaftHost {
       await machine.restore(persisted.snapshot.data, snapshotIndex);
       const restored = machine.takeWrites?.() ?? [];
       if (restored.length > 0) await this.options.engine.write(restored, { sync: false });
+      machine.writesStored?.();
     }
     const applied = Math.max(snapshotIndex, durable);
     const node = new RaftNode({
@@ -366,6 +369,7 @@ export class RaftHost {
     this.send(batch, lateMessages);
     // No sync of its own: losing it in a crash only keeps more log, or re-applies entries.
     if (unsynced.length > 0) await this.options.engine.write(unsynced, { sync: false });
+    for (const { group } of batch) group.machine.writesStored?.();
     for (const answer of answers) answer();
     this.writing = false;
     this.kick();

@@ -6,7 +6,7 @@ import type { ClusterTables } from '@shoal/router';
 
 /**
  * The tables as this node's copy of the metadata group has them: what its partitions' leaders
- * recount statistics for and maintain global indexes by. Reloaded whenever the copy has applied
+ * recount statistics for and maintain global indexes by. Reloaded whenever the copy has stored
  * something new. A copy may lag the group's leader by a few milliseconds, so a table created a
  * moment ago may not be known yet: its number is then at or past the catalog's next number, and
  * its change records wait (TABLE_NOT_YET_KNOWN).
@@ -36,7 +36,7 @@ export class NodeCatalog implements ClusterTables {
    * just-created index must have its change record applied to it too.
    */
   resolveTable(tableNumber: number): TableHandle | undefined | typeof TABLE_NOT_YET_KNOWN {
-    if (this.metadata.appliedIndex !== this.loadedAt) void this.refresh();
+    if (this.metadata.storedIndex !== this.loadedAt) void this.refresh();
     const seen = this.seen.get(tableNumber);
     if (!this.catalog || tableNumber >= this.catalog.nextNumber) return seen ?? TABLE_NOT_YET_KNOWN;
     let table: TableDefinition | undefined;
@@ -49,11 +49,12 @@ export class NodeCatalog implements ClusterTables {
   }
 
   refresh(): Promise<void> {
-    if (this.metadata.appliedIndex === this.loadedAt && this.catalog) return Promise.resolve();
+    if (this.metadata.storedIndex === this.loadedAt && this.catalog) return Promise.resolve();
     this.loading ??= (async () => {
-      const applied = this.metadata.appliedIndex;
+      // The index whose writes are in the engine now: the catalog read below sees at least those.
+      const stored = this.metadata.storedIndex;
       this.catalog = await Catalog.open(this.metadata.keyspace);
-      this.loadedAt = applied;
+      this.loadedAt = stored;
     })().finally(() => (this.loading = undefined));
     return this.loading;
   }
