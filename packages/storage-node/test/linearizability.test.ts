@@ -15,7 +15,8 @@ import { LocalMembershipControl, startLocalCluster, type LocalCluster } from '..
  * nodes off, heals the network and moves replicas onto a spare node and back. Timing is real (the
  * hosts run on timers), so this complements the deterministic Raft simulation rather than
  * replacing it: it exercises what the simulation does not (leader-evaluated stores per term,
- * proposal fencing, lease reads in the host, the router's retries, replica moves).
+ * proposal fencing, lease reads in the host, the router's retries, replica moves, and, with logs
+ * compacted every 16 entries, replicas that catch up or join from snapshots of their keyspaces).
  */
 const SEED = Number(process.env.SHOAL_LINEARIZABILITY_SEED ?? 20261130);
 const table: TableHandle = { tableNumber: 1, shape: { partitionKey: { name: 'id', type: 'S' } } };
@@ -28,6 +29,11 @@ const PLACEMENTS: Placement[] = [
 const KEYS = ['x', 'y', 'z'];
 const CLIENTS = 6;
 const RUN_MS = 4000;
+/**
+ * Each client's pace at most: the history (and the checker's time, which grows faster than its
+ * length) then stays the same on a fast machine, spread over the whole run of the nemesis.
+ */
+const OPERATIONS_PER_MS_PER_CLIENT = 1;
 
 let cluster: LocalCluster | undefined;
 afterEach(async () => {
@@ -56,6 +62,8 @@ async function runNemesis(runMs: number, followerReads: boolean) {
     engine: () => new MemoryEngine(),
     tables: { tables: () => [table], resolveTable: (tableNumber) => (tableNumber === 1 ? table : undefined) },
     tickMs: 5,
+    // Logs compacted often: cut-off and moved replicas catch up from snapshots of the keyspaces.
+    snapshotEvery: 16,
     random: (node) => new SeededRandom(SEED + node),
   });
   const store = followerReads
@@ -69,6 +77,7 @@ async function runNemesis(runMs: number, followerReads: boolean) {
   const client = async (clientId: number) => {
     const choices = new SeededRandom(SEED * 31 + clientId);
     for (let n = 0; performance.now() < end; n++) {
+      if (n >= (performance.now() - start) * OPERATIONS_PER_MS_PER_CLIENT) await new Promise((resolve) => setTimeout(resolve, 1));
       const key = KEYS[choices.int(KEYS.length)] as string;
       const dice = choices.int(3);
       const value = `${clientId}.${n}`;
@@ -129,7 +138,8 @@ async function runNemesis(runMs: number, followerReads: boolean) {
   await Promise.all([nemesis(), ...Array.from({ length: CLIENTS }, (_, c) => client(c))]);
   const completed = history.filter((operation) => operation.return !== Infinity).length;
   const verdict = checkOperations(kvModel, history);
-  console.log(`seed ${SEED}: ${history.length} operations (${completed} completed, ${history.length - completed} ambiguous, ${failed} refused), map version ${cluster.router.map.version}: ${verdict.result}`);
+  const installed = [...cluster.nodes.values()].reduce((sum, node) => sum + node.host.stats.snapshotsInstalled, 0);
+  console.log(`seed ${SEED}: ${history.length} operations (${completed} completed, ${history.length - completed} ambiguous, ${failed} refused), map version ${cluster.router.map.version}, ${installed} snapshots installed: ${verdict.result}`);
   expect(completed).toBeGreaterThan(200);
   // The keys really are spread over both partitions.
   expect(new Set(KEYS.map((key) => cluster!.router.partitionOfItem(itemStorageKey(1, table.shape, { id: { S: key } })).id)).size).toBe(2);
