@@ -1,6 +1,7 @@
 import { ShoalError, SeededRandom, type Random } from '@shoal/base';
-import { earlyMessages, lateMessages, malformedMessage, NONE, NotLeaderError, ProposalDroppedError, RaftNode, type ConfigChange, type Entry, type Membership, type Message, type NodeId, type Ready, type Snapshot } from '@shoal/raft';
+import { earlyMessages, lateMessages, malformedMessage, NONE, NotLeaderError, ProposalDroppedError, RaftNode, type ConfigChange, type Entry, type Membership, type Message, type NodeId, type Ready } from '@shoal/raft';
 import type { StorageEngine, WriteOp } from '@shoal/storage';
+import { GroupSnapshots } from './group-snapshots.js';
 import { deleteRange, GroupLog, groupRange, stableEntries } from './log-store.js';
 import type { RoundScheduler } from './round-scheduler.js';
 import type { GroupMessage, Transport } from './transport.js';
@@ -36,9 +37,6 @@ export interface StateMachine {
    */
   snapshotFits?(bytesMax: number): Promise<boolean>;
 }
-
-/** The largest snapshot a host sends (in one message: the gRPC transport takes up to 64 MiB). */
-export const SNAPSHOT_BYTES_MAX = 48 * 1024 * 1024;
 
 export interface HostOptions {
   node: NodeId;
@@ -92,13 +90,7 @@ interface Group {
   log: GroupLog;
   machine: StateMachine;
   applied: number;
-  lastSnapshot: number;
-  /** A durable machine's compaction point, once `snapshotFits` said yes (0: none pending). */
-  compactTo: number;
-  /** A size check or a snapshot for a peer is under way. */
-  snapshotBusy: boolean;
-  /** After a failed snapshot, the host tick from which to try again. */
-  snapshotRetryTick: number;
+  snapshots: GroupSnapshots;
   proposals: Map<number, Waiter<unknown> & { term: number }>;
   reads: Map<number, Waiter<void>>;
   /** Reads whose read index is known, waiting for the state machine to apply up to it. */
@@ -169,7 +161,8 @@ export class RaftHost {
       applied,
       ...(reader ? { stableEntries: reader } : {}),
     });
-    this.groups.set(group, { id: group, node, log, machine, applied, lastSnapshot: applied, compactTo: 0, snapshotBusy: false, snapshotRetryTick: 0, proposals: new Map(), reads: new Map(), readsAwaitingApply: [] });
+    const snapshots = new GroupSnapshots(group, node, log, machine, applied, this.stats, this.options.electionTick ?? 10);
+    this.groups.set(group, { id: group, node, log, machine, applied, snapshots, proposals: new Map(), reads: new Map(), readsAwaitingApply: [] });
     this.kick();
   }
 
@@ -301,7 +294,7 @@ export class RaftHost {
   private async round(): Promise<void> {
     if (this.writing || this.closed) return;
     // Between rounds the engine holds exactly what every group applied: a view taken now is a snapshot.
-    this.serveSnapshotRequests();
+    for (const group of this.groups.values()) group.snapshots.serve(group.applied, this.ticks, () => this.kick());
     const led = this.led;
     this.led = [];
     const ledGroups = new Set(led.map((each) => each.group));
@@ -328,14 +321,10 @@ export class RaftHost {
     if (this.closed) return;
     // Answers to proposals and reads wait until the state they describe is in the engine.
     const answers: (() => void)[] = [];
-    const installed = new Set<Group>();
     for (const { group, ready } of batch) {
       if (ready.snapshot) {
         await group.machine.restore(ready.snapshot.data, ready.snapshot.meta.index);
-        installed.add(group);
-        this.stats.snapshotsInstalled++;
         group.applied = ready.snapshot.meta.index;
-        group.lastSnapshot = group.applied;
         for (const [index, waiter] of group.proposals) {
           if (index > group.applied) continue;
           group.proposals.delete(index);
@@ -357,13 +346,8 @@ export class RaftHost {
       }
       const machineWrites = group.machine.takeWrites?.();
       if (machineWrites) unsynced.push(...machineWrites);
-      if (installed.has(group) && group.machine.snapshotFits) {
-        // The installed state is now the machine's own (in this batch): the snapshot's data need
-        // not stay in memory, nor in the snapshot record, which is rewritten in the same batch.
-        group.node.releaseSnapshotData();
-        group.log.compact(group.node.snapshot() as Snapshot, unsynced);
-      }
-      this.maybeSnapshot(group, unsynced);
+      if (ready.snapshot) group.snapshots.installed(ready.snapshot.meta.index, unsynced);
+      group.snapshots.afterRound(group.applied, this.options.snapshotEvery ?? 10_000, unsynced);
       group.log.collectGarbage(unsynced, GARBAGE_ENTRIES_PER_ROUND);
     }
     this.send(batch, lateMessages);
@@ -423,68 +407,5 @@ export class RaftHost {
   private abandonProposals(group: Group, answers: (() => void)[]): void {
     for (const [index, waiter] of group.proposals) answers.push(() => waiter.reject(new LeadershipLostError(index)));
     group.proposals.clear();
-  }
-
-  private maybeSnapshot(group: Group, ops: WriteOp[]): void {
-    const { machine } = group;
-    if (group.compactTo > 0) {
-      this.compact(group, group.compactTo, undefined, ops);
-      group.compactTo = 0;
-    }
-    const every = this.options.snapshotEvery ?? 10_000;
-    if (group.applied - group.lastSnapshot < every) return;
-    if (!machine.snapshotFits) {
-      const data = machine.snapshot();
-      if (!(data instanceof Uint8Array)) throw new Error(`raft group ${group.id}: a machine without snapshotFits must snapshot synchronously`);
-      this.compact(group, group.applied, data, ops);
-      group.lastSnapshot = group.applied;
-      return;
-    }
-    if (group.snapshotBusy) return;
-    // Checked off the round; the compaction itself goes into a later round's writes.
-    const index = group.applied;
-    group.lastSnapshot = index;
-    group.snapshotBusy = true;
-    machine.snapshotFits(SNAPSHOT_BYTES_MAX).then(
-      (fits) => {
-        group.snapshotBusy = false;
-        if (fits) group.compactTo = index;
-      },
-      (error: unknown) => this.snapshotFailed(group, error),
-    );
-  }
-
-  private compact(group: Group, index: number, data: Uint8Array | undefined, ops: WriteOp[]): void {
-    group.node.compact(index, data);
-    const snapshot = group.node.snapshot();
-    if (snapshot) group.log.compact(snapshot, ops);
-    this.stats.compactions++;
-  }
-
-  /** Peers need snapshots of machines that make them on demand: their views are taken now, read off the round. */
-  private serveSnapshotRequests(): void {
-    for (const group of this.groups.values()) {
-      if (group.snapshotBusy || !group.node.wantsSnapshot() || this.ticks < group.snapshotRetryTick) continue;
-      group.snapshotBusy = true;
-      const index = group.applied;
-      Promise.resolve(group.machine.snapshot()).then(
-        (data) => {
-          group.snapshotBusy = false;
-          if (this.groups.get(group.id) !== group) return;
-          group.node.provideSnapshot(index, data);
-          this.stats.snapshotsTaken++;
-          this.kick();
-        },
-        (error: unknown) => this.snapshotFailed(group, error),
-      );
-    }
-  }
-
-  /** A failed snapshot (too large, or a failed read of the engine): reported, and tried again later. */
-  private snapshotFailed(group: Group, error: unknown): void {
-    group.snapshotBusy = false;
-    group.snapshotRetryTick = this.ticks + (this.options.electionTick ?? 10);
-    this.stats.snapshotFailures++;
-    console.error(`raft group ${group.id} on node ${this.options.node}: snapshot failed:`, error);
   }
 }

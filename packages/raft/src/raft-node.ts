@@ -277,8 +277,7 @@ export class RaftNode {
   private releaseProvidedSnapshot(): void {
     if (this.snapshotProvidedAt === undefined || this.ticks - this.snapshotProvidedAt < this.electionTick || !this.latestSnapshot) return;
     for (const progress of this.progress.values()) if (progress.state === 'snapshot') return;
-    this.latestSnapshot = { meta: this.latestSnapshot.meta, data: NO_SNAPSHOT_DATA };
-    this.snapshotProvidedAt = undefined;
+    this.releaseSnapshotData();
   }
 
   step(message: Message): void {

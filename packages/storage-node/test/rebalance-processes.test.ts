@@ -91,7 +91,8 @@ describe('rebalancing a multi-process cluster', () => {
         const statuses = await Promise.all(storage.map((entry) => directory.status<NodeStatus>(entry.id as number)));
         const installed = statuses.reduce((sum, status) => sum + status.snapshots.installed, 0);
         console.log(`snapshots installed ${installed} for ${added.moves.length + removed.moves.length} moves; compactions per node ${statuses.map((status) => status.snapshots.compactions).join(', ')}`);
-        expect(installed).toBe(added.moves.length + removed.moves.length);
+        // Every moved replica started from one; a follower that fell 8 entries behind under the load may have needed one too.
+        expect(installed).toBeGreaterThanOrEqual(added.moves.length + removed.moves.length);
         expect(statuses.map((status) => status.snapshots.failures)).toEqual([0, 0, 0, 0]);
       } finally {
         directory.close();
