@@ -319,9 +319,12 @@ export class RaftNode {
       this.messages.length > 0 ||
       this.reads.answered.length > 0 ||
       this.log.pendingSnapshot !== undefined ||
-      this.log.unstableEntries().length > 0 ||
+      this.log.stabled < this.log.lastIndex() ||
       this.log.committed > this.log.applied ||
-      !sameHardState(this.hardState(), this.previousHardState)
+      // The hard state compared field by field: asked of every group every round, this allocates nothing.
+      this.term !== this.previousHardState.term ||
+      this.vote !== this.previousHardState.vote ||
+      this.log.committed !== this.previousHardState.commit
     );
   }
 
