@@ -3,7 +3,7 @@ import { DEFAULT_OPTIONS, type EmbeddedServerOptions } from './embedded-server.j
 
 const USAGE = `usage: npm start -- [--port 8000] [--host 0.0.0.0] [--data-dir ./data | --in-memory]
                     [--region us-east-1] [--table-activation-ms 0]
-                    [--nodes 3 [--partitions 8] | --nodes 1]
+                    [--nodes 3 [--partitions 8] [--snapshot-every 10000] | --nodes 1]
                     [--layout D/cluster-layout.json --replicas 1=host:port,2=host:port,... [--az AZ]]
                     [--grpc-port 8001 | --no-grpc] [--item-collection-bytes-max N] [--exit-with-parent]
                     [--split-bytes 10737418240] [--split-writes-per-second 0] [--split-interval-ms 10000]`;
@@ -72,6 +72,10 @@ export function parseArguments(argv: readonly string[]): EmbeddedServerOptions {
         break;
       case '--item-collection-bytes-max':
         options.itemCollectionBytesMax = integer(flag, value());
+        break;
+      case '--snapshot-every':
+        options.snapshotEvery = integer(flag, value());
+        if (options.snapshotEvery < 1) throw new Error(`--snapshot-every must be at least 1\n${USAGE}`);
         break;
       case '--split-bytes':
         options.split = { ...(options.split ?? DYNAMODB_SPLIT_POLICY), maxBytes: integer(flag, value()) };

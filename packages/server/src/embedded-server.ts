@@ -19,6 +19,8 @@ export interface EmbeddedServerOptions {
   partitions: number;
   /** Item-collection limit of tables with local indexes (DynamoDB: 10 GB). */
   itemCollectionBytesMax?: number;
+  /** Applied entries between compactions of an embedded cluster's Raft logs (default 10,000). */
+  snapshotEvery?: number;
   /** Port of the public gRPC API (proto/dynamodb.proto); undefined: none. */
   grpcPort?: number;
   /** Exit if the parent process dies (processes started by `npm run cluster`). */

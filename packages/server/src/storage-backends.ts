@@ -76,6 +76,7 @@ export async function singleNodeBackend(options: BackendOptions): Promise<Storag
 export interface ClusterBackendOptions extends BackendOptions {
   nodes: number;
   partitions: number;
+  snapshotEvery?: number;
   split?: SplitPolicy;
 }
 
@@ -109,6 +110,7 @@ export async function clusterBackend(options: ClusterBackendOptions): Promise<St
     engine: engines.open,
     tables,
     ...(options.itemCollectionBytesMax !== undefined ? { itemCollectionBytesMax: options.itemCollectionBytesMax } : {}),
+    ...(options.snapshotEvery !== undefined ? { snapshotEvery: options.snapshotEvery } : {}),
   });
   const router = cluster.router;
   catalog = await Catalog.open(new MetadataEngine(router, METADATA_GROUP, metadataVoters));
