@@ -143,6 +143,15 @@ export class ReplicatedKeyspace implements StateMachine {
     return (await readState(rows, rows.next(), bytesMax, false)) !== undefined;
   }
 
+  /** A snapshot is one well-formed batch of puts (see `snapshot`). */
+  snapshotProblem(data: Uint8Array): string | undefined {
+    try {
+      return decodeOps(data).every((op) => op.type === 'put') ? undefined : 'a snapshot with deletions';
+    } catch (error) {
+      return `a malformed snapshot: ${(error as Error).message}`;
+    }
+  }
+
   /**
    * Replaces the keyspace's contents with the snapshot's, as queued writes the host stores with
    * the round's (one batch: a reader sees the old state or the new, never a mix).

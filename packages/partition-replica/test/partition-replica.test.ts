@@ -5,7 +5,7 @@ import { prepareExpressions } from '@shoal/expressions';
 import type { Item } from '@shoal/model';
 import { decodeItem, itemStorageKey, type TableHandle, type WriteCommand } from '@shoal/partition';
 import { NotLeaderError, ProposalDroppedError } from '@shoal/raft';
-import { GroupLog, InMemoryNetwork, RaftHost } from '@shoal/raft-host';
+import { GroupLog, InMemoryNetwork, RaftHost, type GroupMessage } from '@shoal/raft-host';
 import { MemoryEngine, type WriteOp } from '@shoal/storage';
 import { waitFor } from '@shoal/testkit';
 import { decodeOps, encodeOps, encodeRange, PartitionLeadership, RANGE_KEY, ReplicatedKeyspace } from '../src/index.js';
@@ -56,6 +56,11 @@ class Partition {
     const find = () => [...this.replicas.entries()].find(([node, replica]) => node !== except && replica.isLeader)?.[1];
     await waitFor(() => find() !== undefined, 'a leader');
     return find() as PartitionLeadership;
+  }
+
+  /** The node a replica runs on. */
+  nodeOf(replica: PartitionLeadership): number {
+    return [...this.replicas].find(([, candidate]) => candidate === replica)![0];
   }
 
   write(replica: PartitionLeadership, key: Item, command: WriteCommand) {
@@ -159,6 +164,10 @@ describe('a replica keyspace', () => {
     expect(await rows(target)).toEqual([...expected, `${Buffer.from('unrelated').toString('hex')}=kept`]);
     expect((await ReplicatedKeyspace.open(target, GROUP)).durableApplied).toBe(12);
 
+    expect(replica.snapshotProblem(data)).toBeUndefined();
+    expect(replica.snapshotProblem(data.subarray(0, data.length - 1))).toBe('a malformed snapshot: truncated write batch');
+    expect(replica.snapshotProblem(encodeOps([{ type: 'del', key: Uint8Array.of(1) }]))).toBe('a snapshot with deletions');
+
     expect(await machine.snapshotFits(data.length + 1000)).toBe(true);
     expect(await machine.snapshotFits(20)).toBe(false);
   });
@@ -194,7 +203,7 @@ describe('a partition replicated through Raft', () => {
     partition = new Partition();
     await partition.start();
     const leader = await partition.leader();
-    const leaderNode = [...partition.replicas].find(([, replica]) => replica === leader)![0];
+    const leaderNode = partition.nodeOf(leader);
     const follower = [...partition.replicas].find(([node]) => node !== leaderNode)![1];
     await waitFor(() => follower.leaderHint === leaderNode, 'the follower to learn the leader');
     await expect(follower.leaderStore()).rejects.toEqual(new NotLeaderError(leaderNode));
@@ -204,7 +213,7 @@ describe('a partition replicated through Raft', () => {
     partition = new Partition();
     await partition.start();
     const first = await partition.leader();
-    const firstNode = [...partition.replicas].find(([, replica]) => replica === first)![0];
+    const firstNode = partition.nodeOf(first);
     await partition.write(first, counterKey, increment());
     let acknowledged = 1;
     let refused = 0; // definitely not applied: dropped from the log, or never proposed
@@ -218,7 +227,7 @@ describe('a partition replicated through Raft', () => {
     // Cut the leader off with proposals in flight; the others elect a new leader and go on.
     partition.network.isolate(firstNode, NODES);
     const second = await partition.leader(firstNode);
-    const secondNode = [...partition.replicas].find(([, replica]) => replica === second)![0];
+    const secondNode = partition.nodeOf(second);
     const after = Array.from({ length: 30 }, () => attempt(second));
     await Promise.all(after);
     partition.network.heal();
@@ -237,7 +246,7 @@ describe('a partition replicated through Raft', () => {
     partition = new Partition(8);
     await partition.start();
     const leader = await partition.leader();
-    const leaderNode = [...partition.replicas].find(([, replica]) => replica === leader)![0];
+    const leaderNode = partition.nodeOf(leader);
     const behind = NODES.find((node) => node !== leaderNode)!;
     for (let i = 0; i < 5; i++) await partition.write(leader, counterKey, increment());
     await waitFor(() => partition!.counterOn(behind) === 5, 'the follower to apply');
@@ -264,11 +273,30 @@ describe('a partition replicated through Raft', () => {
     await waitFor(() => NODES.every((node) => partition!.counterOn(node) === 46), 'every replica to apply after the restart');
   });
 
+  it('drops a snapshot whose data is garbled instead of restoring it', async () => {
+    partition = new Partition();
+    await partition.start();
+    const leader = await partition.leader();
+    const leaderNode = partition.nodeOf(leader);
+    await partition.write(leader, counterKey, increment());
+    const follower = NODES.find((node) => node !== leaderNode)!;
+    const host = partition.hosts.get(follower)!;
+    await waitFor(() => partition!.counterOn(follower) === 1, 'the follower to apply');
+    const snapshot = { meta: { index: 1000, term: host.raft(GROUP).term, membership: { voters: NODES, learners: [] } }, data: Uint8Array.of(0, 0, 0, 9, 1) };
+    const deliver = (host as unknown as { deliver(batch: GroupMessage[]): void }).deliver.bind(host);
+    deliver([{ group: GROUP, message: { type: 'snapshot', from: leaderNode, to: follower, term: host.raft(GROUP).term, snapshot } }]);
+    expect(host.stats.malformedMessages).toBe(1);
+    // The replica goes on as before.
+    await partition.write(leader, counterKey, increment());
+    await waitFor(() => partition!.counterOn(follower) === 2, 'the follower to apply the next write');
+    expect(host.stats.snapshotsInstalled).toBe(0);
+  });
+
   it('keeps the whole log of a keyspace too large for a snapshot, and a follower catches up from it', async () => {
     partition = new Partition(8, true);
     await partition.start();
     const leader = await partition.leader();
-    const leaderNode = [...partition.replicas].find(([, replica]) => replica === leader)![0];
+    const leaderNode = partition.nodeOf(leader);
     const behind = NODES.find((node) => node !== leaderNode)!;
     partition.network.isolate(behind, NODES);
     for (let i = 0; i < 30; i++) await partition.write(leader, counterKey, increment());

@@ -36,6 +36,8 @@ export interface StateMachine {
    * snapshot would fit in `bytesMax`, so that no peer is left needing one that cannot be sent.
    */
   snapshotFits?(bytesMax: number): Promise<boolean>;
+  /** What is wrong with a peer's snapshot data, if anything: such a snapshot is dropped, never restored. */
+  snapshotProblem?(data: Uint8Array): string | undefined;
 }
 
 export interface HostOptions {
@@ -256,7 +258,8 @@ export class RaftHost {
       const target = this.groups.get(group);
       if (!target) continue;
       // A garbled message is dropped like a lost one, never allowed to trip the core's assertions.
-      if (malformedMessage(message, this.options.node) !== undefined) {
+      const snapshotData = message.type === 'snapshot' ? message.snapshot?.data : undefined;
+      if (malformedMessage(message, this.options.node) !== undefined || (snapshotData && target.machine.snapshotProblem?.(snapshotData) !== undefined)) {
         this.stats.malformedMessages++;
         continue;
       }
