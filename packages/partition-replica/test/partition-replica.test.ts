@@ -273,6 +273,23 @@ describe('a partition replicated through Raft', () => {
     await waitFor(() => NODES.every((node) => partition!.counterOn(node) === 46), 'every replica to apply after the restart');
   });
 
+  it('installs a snapshot of more rows than one call takes arguments', async () => {
+    partition = new Partition(8);
+    await partition.start();
+    const leader = await partition.leader();
+    const behind = NODES.find((node) => node !== partition!.nodeOf(leader))!;
+    partition.network.isolate(behind, NODES);
+    const ROWS = 200_000;
+    const key = (i: number) => Buffer.from(`row${String(i).padStart(6, '0')}`);
+    await leader.proposeWrites(Array.from({ length: ROWS }, (_, i): WriteOp => ({ type: 'put', key: key(i), value: Uint8Array.of(1) })));
+    for (let i = 0; i < 10; i++) await partition.write(leader, counterKey, increment());
+    partition.network.heal();
+    await waitFor(() => partition!.counterOn(behind) === 10, 'the follower to catch up');
+    expect(partition.hosts.get(behind)!.stats.snapshotsInstalled).toBe(1);
+    const keyspace = partition.machines.get(behind)!.keyspace;
+    expect([keyspace.getSync(key(0)), keyspace.getSync(key(ROWS - 1))]).toEqual([Uint8Array.of(1), Uint8Array.of(1)]);
+  });
+
   it('drops a snapshot whose data is garbled instead of restoring it', async () => {
     partition = new Partition();
     await partition.start();

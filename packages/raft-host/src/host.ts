@@ -347,8 +347,8 @@ export class RaftHost {
         this.failReads(group, ready.leader);
         this.abandonProposals(group, answers);
       }
-      const machineWrites = group.machine.takeWrites?.();
-      if (machineWrites) unsynced.push(...machineWrites);
+      // Not push(...writes): an installed snapshot's writes can outnumber the arguments a call takes.
+      for (const write of group.machine.takeWrites?.() ?? []) unsynced.push(write);
       if (ready.snapshot) group.snapshots.installed(ready.snapshot.meta.index, unsynced);
       group.snapshots.afterRound(group.applied, this.options.snapshotEvery ?? 10_000, unsynced);
       group.log.collectGarbage(unsynced, GARBAGE_ENTRIES_PER_ROUND);
