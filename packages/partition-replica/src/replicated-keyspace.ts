@@ -1,6 +1,6 @@
 import { ShoalError } from '@shoal/base';
 import { SNAPSHOT_BYTES_MAX, type StateMachine } from '@shoal/raft-host';
-import { PrefixedEngine, type Bytes, type StorageEngine, type WriteOp } from '@shoal/storage';
+import { PrefixedEngine, type StorageEngine, type WriteOp } from '@shoal/storage';
 import { decodeOps, encodeOps } from './ops-codec.js';
 import { decodeRange, isRangeKey, RANGE_KEY, type RangeDescriptor } from './key-range.js';
 
@@ -129,18 +129,14 @@ export class ReplicatedKeyspace implements StateMachine {
    * a view taken during the call: the host calls it between rounds, when the keyspace holds
    * exactly the writes of the entries it applied.
    */
-  snapshot(): Promise<Uint8Array> {
-    const rows = this.keyspace.iterate({})[Symbol.asyncIterator]();
-    const first = rows.next(); // takes the engine's view
-    return readState(rows, first, SNAPSHOT_BYTES_MAX, true).then((puts) => {
-      if (!puts) throw new SnapshotTooLargeError(this.group, SNAPSHOT_BYTES_MAX);
-      return encodeOps(puts);
-    });
+  async snapshot(): Promise<Uint8Array> {
+    const puts = await readState(this.keyspace, SNAPSHOT_BYTES_MAX, true);
+    if (!puts) throw new SnapshotTooLargeError(this.group, SNAPSHOT_BYTES_MAX);
+    return encodeOps(puts);
   }
 
   async snapshotFits(bytesMax: number): Promise<boolean> {
-    const rows = this.keyspace.iterate({})[Symbol.asyncIterator]();
-    return (await readState(rows, rows.next(), bytesMax, false)) !== undefined;
+    return (await readState(this.keyspace, bytesMax, false)) !== undefined;
   }
 
   /** A snapshot is one well-formed batch of puts (see `snapshot`). */
@@ -176,12 +172,14 @@ export class ReplicatedKeyspace implements StateMachine {
 
 /**
  * Reads a keyspace's rows (all but the applied index) as puts; undefined once they pass
- * `bytesMax` in the snapshot format. With `keep` false it only measures.
+ * `bytesMax` in the snapshot format. With `keep` false it only measures. The engine's view is
+ * taken within the call: the first step of the iteration runs before the function first waits.
  */
-async function readState(rows: AsyncIterator<[Bytes, Bytes]>, first: Promise<IteratorResult<[Bytes, Bytes]>>, bytesMax: number, keep: boolean): Promise<WriteOp[] | undefined> {
+async function readState(keyspace: PrefixedEngine, bytesMax: number, keep: boolean): Promise<WriteOp[] | undefined> {
+  const rows = keyspace.iterate({})[Symbol.asyncIterator]();
   const puts: WriteOp[] = [];
   let bytes = 4;
-  for (let next = await first; !next.done; next = await rows.next()) {
+  for (let next = await rows.next(); !next.done; next = await rows.next()) {
     const [key, value] = next.value;
     if (key.length === APPLIED_KEY.length && key[0] === APPLIED_KEY[0]) continue;
     bytes += 9 + key.length + value.length;

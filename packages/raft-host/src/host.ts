@@ -296,13 +296,13 @@ export class RaftHost {
 
   private async round(): Promise<void> {
     if (this.writing || this.closed) return;
-    // Between rounds the engine holds exactly what every group applied: a view taken now is a snapshot.
-    for (const group of this.groups.values()) group.snapshots.serve(group.applied, this.ticks, () => this.kick());
     const led = this.led;
     this.led = [];
     const ledGroups = new Set(led.map((each) => each.group));
     const taken: { group: Group; ready: Ready }[] = [];
     for (const group of this.groups.values()) {
+      // Nothing of this round is applied yet: the engine holds exactly what the group applied, so a view taken now is a snapshot.
+      group.snapshots.serve(group.applied, this.ticks, () => this.kick());
       if (!ledGroups.has(group) && group.node.hasReady()) taken.push({ group, ready: group.node.ready() });
     }
     const batch = led.length === 0 ? taken : [...led, ...taken];
