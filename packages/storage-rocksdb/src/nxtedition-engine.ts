@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { RocksLevel } from '@nxtedition/rocksdb';
-import type { Bytes, KeyRange, StorageEngine, TextIterableEngine, WriteOp, WriteOptions } from '@shoal/storage';
+import { ShoalError } from '@shoal/base';
+import type { Bytes, JournalableEngine, KeyRange, SyncReadableEngine, SyncWritableEngine, TextIterableEngine, WriteOp, WriteOptions } from '@shoal/storage';
 
 /**
  * The RocksDB engine on `@nxtedition/rocksdb` 12.x (RocksDB 9.7; the choice in
@@ -35,7 +36,7 @@ const ITERATOR_FIRST_BATCH_ENTRIES = 16;
 interface RocksLevelInternals {
   _getManySync(keys: Bytes[], options: object): (Buffer | undefined)[];
   /** The binding's own batch (what `batch()` builds after abstract-level's per-operation checks). */
-  _chainedBatch?(): NativeBatch;
+  _chainedBatch(): NativeBatch;
 }
 
 interface NativeBatch {
@@ -52,7 +53,7 @@ function asBuffer(bytes: Bytes): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-export async function openNxteditionEngine(directory: string, options: RocksDbEngineOptions = {}): Promise<StorageEngine> {
+export async function openNxteditionEngine(directory: string, options: RocksDbEngineOptions = {}): Promise<JournalableEngine & TextIterableEngine> {
   mkdirSync(directory, { recursive: true });
   const db = new RocksLevel(directory, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
   // No block compression: the binding's only codec is ZSTD with dictionary training, which cost
@@ -69,7 +70,14 @@ interface RowShape {
   valueEncoding?: 'utf8';
 }
 
-class RocksDbEngine implements TextIterableEngine {
+/** A write to a store that is closed (or not yet open). */
+export class RocksDbNotOpenError extends ShoalError {
+  constructor(status: string) {
+    super('RocksDbNotOpen', `the RocksDB store is ${status}, not open`, 'server');
+  }
+}
+
+class RocksDbEngine implements TextIterableEngine, SyncWritableEngine, SyncReadableEngine {
   constructor(private readonly db: RocksLevel) {}
 
   async get(key: Bytes): Promise<Bytes | undefined> {
@@ -91,35 +99,29 @@ class RocksDbEngine implements TextIterableEngine {
     return values.map((value) => value ?? undefined);
   }
 
-  /**
-   * Straight to the binding's batch when it has one: abstract-level's `batch()` checks and
-   * re-encodes every operation first, ~8 µs of a single-put batch's ~19 µs of CPU (.tmp-style
-   * microbenchmark, unsynced 1 KB puts, 2026-11-30). The write is as synchronous as before.
-   */
   async write(ops: readonly WriteOp[], options: WriteOptions): Promise<void> {
+    this.writeSync(ops, options);
+  }
+
+  /**
+   * Straight to the binding's batch: abstract-level's `batch()` checks and re-encodes every
+   * operation first, ~8 µs of a single-put batch's ~19 µs of CPU (.tmp-style microbenchmark,
+   * unsynced 1 KB puts, 2026-11-30). The write happens on the calling thread, before this returns.
+   */
+  writeSync(ops: readonly WriteOp[], options: WriteOptions): void {
     const internals = this.db as unknown as RocksLevelInternals;
-    // Only on an open store: `batch()` refuses a closed one with an error, the binding would not.
-    if (internals._chainedBatch && this.db.status === 'open') {
-      const batch = internals._chainedBatch();
-      try {
-        for (const op of ops) {
-          if (op.type === 'put') batch._put(op.key, op.value, NO_OPTIONS);
-          else batch._del(op.key, NO_OPTIONS);
-        }
-        batch._writeSync({ sync: options.sync });
-      } finally {
-        batch._closeSync();
+    // Only on an open store: the binding itself would not refuse a closed one.
+    if (this.db.status !== 'open') throw new RocksDbNotOpenError(this.db.status);
+    const batch = internals._chainedBatch();
+    try {
+      for (const op of ops) {
+        if (op.type === 'put') batch._put(op.key, op.value, NO_OPTIONS);
+        else batch._del(op.key, NO_OPTIONS);
       }
-      return;
+      batch._writeSync({ sync: options.sync });
+    } finally {
+      batch._closeSync();
     }
-    await this.db.batch(
-      ops.map((op) =>
-        op.type === 'put'
-          ? { type: 'put' as const, key: asBuffer(op.key), value: asBuffer(op.value) }
-          : { type: 'del' as const, key: asBuffer(op.key) },
-      ),
-      { sync: options.sync },
-    );
   }
 
   iterate(range: KeyRange): AsyncIterable<[Bytes, Bytes]> {

@@ -50,6 +50,14 @@ export function canReadSync(engine: StorageEngine): engine is SyncReadableEngine
 }
 
 /**
+ * Engines whose writes take effect (and, with `sync`, are durable) before `writeSync` returns, in
+ * call order: what a write-ahead journal in front of an engine needs (`JournaledEngine`).
+ */
+export interface SyncWritableEngine extends StorageEngine {
+  writeSync(ops: readonly WriteOp[], options: WriteOptions): void;
+}
+
+/**
  * Engines that can hand over values alone, as text: reading stored JSON documents this way skips a
  * byte array per key and per value, the largest cost of a short range read in the RocksDB binding.
  */

@@ -1,11 +1,11 @@
-import type { Bytes, KeyRange, StorageEngine, WriteOp, WriteOptions } from './engine.js';
+import type { Bytes, KeyRange, SyncWritableEngine, WriteOp, WriteOptions } from './engine.js';
 import { compareBytes, inRange } from './compare.js';
 
 /**
  * An in-memory engine for unit tests and simulation: a sorted array of entries. Writes are
  * atomic because they run synchronously; `sync` has no meaning without a disk.
  */
-export class MemoryEngine implements StorageEngine {
+export class MemoryEngine implements SyncWritableEngine {
   private keys: Bytes[] = [];
   private values: Bytes[] = [];
   private closed = false;
@@ -30,7 +30,11 @@ export class MemoryEngine implements StorageEngine {
     });
   }
 
-  async write(ops: readonly WriteOp[], _options?: WriteOptions): Promise<void> {
+  async write(ops: readonly WriteOp[], options?: WriteOptions): Promise<void> {
+    this.writeSync(ops, options);
+  }
+
+  writeSync(ops: readonly WriteOp[], _options?: WriteOptions): void {
     this.checkOpen();
     for (const op of ops) {
       const index = this.search(op.key);
