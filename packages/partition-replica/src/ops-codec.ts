@@ -11,8 +11,9 @@ const DEL = 2;
 export function encodeOps(ops: readonly WriteOp[]): Uint8Array {
   let size = 4;
   for (const op of ops) size += 5 + op.key.length + (op.type === 'put' ? 4 + op.value.length : 0);
-  const out = new Uint8Array(size);
-  const view = new DataView(out.buffer);
+  // From Node's pool (allocUnsafe: every byte is written below): no ArrayBuffer of its own.
+  const out = Buffer.allocUnsafe(size);
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   view.setUint32(0, ops.length);
   let at = 4;
   for (const op of ops) {

@@ -18,7 +18,6 @@ export class SnapshotTooLargeError extends ShoalError {
   }
 }
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 export function keyspaceOf(engine: StorageEngine, group: number): PrefixedEngine {
@@ -119,7 +118,7 @@ export class ReplicatedKeyspace implements StateMachine {
     if (this.queued.length === 0 && this.applied === this.appliedStored) return [];
     const ops = this.keyspace.outerOps(this.queued);
     this.queued = [];
-    ops.push({ type: 'put', key: this.keyspace.outer(APPLIED_KEY), value: encoder.encode(String(this.applied)) });
+    ops.push({ type: 'put', key: this.keyspace.outer(APPLIED_KEY), value: Buffer.from(String(this.applied)) });
     this.appliedStored = this.applied;
     return ops;
   }

@@ -37,7 +37,8 @@ export function itemStorageKey(tableNumber: number, shape: KeyShape, key: Item):
   const partitionValue = key[shape.partitionKey.name] as KeyValue;
   const partitionBytes = keyValueBytes(partitionValue);
   const sortBytes = shape.sortKey ? encodeKey([key[shape.sortKey.name] as KeyValue]) : new Uint8Array(0);
-  const out = new Uint8Array(TABLE_PREFIX_BYTES + TOKEN_BYTES + partitionBytes.length + sortBytes.length);
+  // From Node's pool (every byte is written below): see PrefixedEngine's withPrefix.
+  const out = Buffer.allocUnsafe(TABLE_PREFIX_BYTES + TOKEN_BYTES + partitionBytes.length + sortBytes.length);
   writeTablePrefix(out, tableNumber);
   out.set(partitionToken(partitionBytes), TABLE_PREFIX_BYTES);
   out.set(partitionBytes, TABLE_PREFIX_BYTES + TOKEN_BYTES);

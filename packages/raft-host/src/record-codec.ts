@@ -50,7 +50,7 @@ export function decodeEntry(index: number, bytes: Uint8Array): Entry {
   const term = view.getFloat64(1);
   switch (bytes[0]) {
     case ENTRY_NORMAL:
-      return { index, term, type: 'normal', data: new Uint8Array(bytes.subarray(9)) };
+      return { index, term, type: 'normal', data: Buffer.from(bytes.subarray(9)) };
     case ENTRY_NOOP:
       return { index, term, type: 'normal', data: null };
     case ENTRY_CONFIG: {
@@ -64,8 +64,8 @@ export function decodeEntry(index: number, bytes: Uint8Array): Entry {
 }
 
 export function encodeHardState(state: HardState): Uint8Array {
-  const out = new Uint8Array(20);
-  const view = new DataView(out.buffer);
+  const out = Buffer.allocUnsafe(20); // every byte is written below
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   view.setFloat64(0, state.term);
   view.setUint32(8, state.vote);
   view.setFloat64(12, state.commit);

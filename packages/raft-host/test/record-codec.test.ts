@@ -4,7 +4,8 @@ import { MemoryEngine, type Bytes, type KeyRange, type WriteOp } from '@shoal/st
 import { decodeEntry, decodeHardState, decodeSnapshot, encodeEntry, encodeHardState, encodeSnapshot, GroupLog, RAFT_PREFIX } from '../src/index.js';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
-const entry = (index: number, term: number, text: string | null): Entry => ({ index, term, type: 'normal', data: text === null ? null : bytes(text) });
+/** Decoded entries carry their data in a Buffer (from Node's pool), as these do. */
+const entry = (index: number, term: number, text: string | null): Entry => ({ index, term, type: 'normal', data: text === null ? null : Buffer.from(text) });
 const configEntry = (index: number, term: number, node: number): Entry => ({ index, term, type: 'config', data: null, config: { kind: 'addLearner', node } });
 
 /** Writes, synced, the operations that `fill` collects (what the host does with a round's). */

@@ -39,10 +39,11 @@ export class MemoryEngine implements SyncWritableEngine {
     for (const op of ops) {
       const index = this.search(op.key);
       if (op.type === 'put') {
-        const value = op.value.slice();
+        // Copies: a Buffer's `slice` is a view, and callers may reuse their arrays.
+        const value = new Uint8Array(op.value);
         if (index >= 0) this.values[index] = value;
         else {
-          this.keys.splice(-index - 1, 0, op.key.slice());
+          this.keys.splice(-index - 1, 0, new Uint8Array(op.key));
           this.values.splice(-index - 1, 0, value);
         }
       } else if (index >= 0) {

@@ -87,8 +87,13 @@ export class PrefixedEngine implements SyncReadableEngine {
   async close(): Promise<void> {}
 }
 
+/**
+ * A Buffer from Node's pool (allocUnsafe: every byte is written below), not a `new Uint8Array`:
+ * V8 keeps typed arrays of up to 64 bytes on its heap, and the RocksDB binding's
+ * `napi_get_buffer_info` then has to move each one off the heap (a malloc and a copy per key).
+ */
 function withPrefix(prefix: Bytes, key: Bytes): Bytes {
-  const out = new Uint8Array(prefix.length + key.length);
+  const out = Buffer.allocUnsafe(prefix.length + key.length);
   out.set(prefix, 0);
   out.set(key, prefix.length);
   return out;
@@ -99,7 +104,9 @@ export function prefixEnd(prefix: Bytes): Bytes {
   let length = prefix.length;
   while (length > 0 && prefix[length - 1] === 0xff) length--;
   if (length === 0) throw new Error('a prefix of only 0xff bytes has no end');
-  const end = prefix.slice(0, length);
+  // A copy (a Buffer's `slice` would be a view, and the increment below would change `prefix`).
+  const end = new Uint8Array(length);
+  end.set(prefix.subarray(0, length));
   end[length - 1] = (end[length - 1] as number) + 1;
   return end;
 }

@@ -11,7 +11,7 @@ export class PowerLossEngine extends MemoryEngine {
 
   override writeSync(ops: readonly WriteOp[], options?: WriteOptions): void {
     super.writeSync(ops, options);
-    this.batches.push(ops.map((op) => (op.type === 'put' ? { type: 'put', key: op.key.slice(), value: op.value.slice() } : { type: 'del', key: op.key.slice() })));
+    this.batches.push(ops.map((op) => (op.type === 'put' ? { type: 'put', key: new Uint8Array(op.key), value: new Uint8Array(op.value) } : { type: 'del', key: new Uint8Array(op.key) })));
     if (options?.sync) this.syncedBatches = this.batches.length;
   }
 

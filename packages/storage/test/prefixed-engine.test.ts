@@ -61,7 +61,7 @@ describe('prefixed keyspace', () => {
     expect(seen).toEqual([[9]]);
     expect(reads).toEqual(['getSync', 'iterate']);
     // Keys that the outer keyspace's writes take, as the Raft host writes a replica's changes.
-    expect(partition.outerOps([{ type: 'del', key: Uint8Array.of(9) }])).toEqual([{ type: 'del', key: Uint8Array.of(0x40, 0xff, 9) }]);
+    expect(partition.outerOps([{ type: 'del', key: Uint8Array.of(9) }])).toEqual([{ type: 'del', key: Buffer.of(0x40, 0xff, 9) }]);
     expect(partition.outerRange()).toEqual({ gte: Uint8Array.of(0x40, 0xff), lt: Uint8Array.of(0x41) });
   });
 });
