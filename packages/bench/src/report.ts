@@ -39,6 +39,11 @@ export function renderMarkdown(results: CellResult[], options: BenchOptions): st
         );
       }
     }
+    // A cell whose answers were wrong or failed measured something else: say so under the table.
+    const failed = results.filter((r) => (r.target === target || r.target === 'dynalite') && r.errors > 0);
+    if (failed.length > 0) {
+      lines.push('', `Errors (these cells' figures do not count): ${failed.map((r) => `${r.target} ${r.workload} c=${r.concurrency}: ${r.errors}`).join('; ')}`);
+    }
     tables.push(lines.join('\n'));
   }
   return `${tables.join('\n\n')}\n`;

@@ -93,6 +93,10 @@ export async function runCell(
       if (response.status !== 200) {
         errors++;
         firstError ??= `${operation} ${response.status} ${response.body.slice(0, 200)}`;
+      } else if (operation === 'GetItem' && !response.body.includes('"Item"')) {
+        // Every key read was loaded: a read that finds nothing is a wrong answer, and a cheap one.
+        errors++;
+        firstError ??= `GetItem found no item: ${JSON.stringify(body).slice(0, 200)}`;
       }
     }
   };
