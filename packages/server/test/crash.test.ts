@@ -13,11 +13,17 @@ const WRITERS = 16;
 const ACKNOWLEDGED_BEFORE_KILL = 400;
 const dataDir = temporaryDirectory('crash');
 
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+/** Stopped after the test whatever happened in it: a failed expectation must not leave one running. */
+const servers: { stop(signal?: NodeJS.Signals): Promise<unknown> }[] = [];
+afterAll(async () => {
+  for (const server of servers) await server.stop('SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+});
 
 describe('kill -9 during a write burst', () => {
   it('keeps every acknowledged write', async () => {
     const first = await spawnServerProcess(dataDir, SERVER_ARGUMENTS);
+    servers.push(first);
     const client = new RawClient(first.url);
     const created = await client.call('CreateTable', {
       TableName: 'Burst',
@@ -57,6 +63,7 @@ describe('kill -9 during a write burst', () => {
     expect(acknowledged.length).toBeGreaterThanOrEqual(ACKNOWLEDGED_BEFORE_KILL);
 
     const second = await spawnServerProcess(dataDir, SERVER_ARGUMENTS);
+    servers.push(second);
     const reader = new RawClient(second.url);
     const missing: string[] = [];
     for (const id of acknowledged) {
