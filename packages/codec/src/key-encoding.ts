@@ -23,12 +23,12 @@ const NUMBER_POSITIVE = 0x03;
 /** DynamoDB exponents lie within [-130, 125]; the bias keeps them positive in two bytes. */
 const EXPONENT_BIAS = 1024;
 
-const textEncoder = new TextEncoder();
 
 export type KeyValue = { S: string } | { N: string } | { B: string };
 
 export function keyValueBytes(value: KeyValue): Uint8Array {
-  if ('S' in value) return escapeBytes(textEncoder.encode(value.S));
+  // Buffer.from takes its bytes from Node's pool; TextEncoder allocates an ArrayBuffer each time.
+  if ('S' in value) return escapeBytes(Buffer.from(value.S, 'utf8'));
   if ('B' in value) return escapeBytes(Buffer.from(value.B, 'base64'));
   return encodeNumber(value.N);
 }

@@ -8,10 +8,11 @@ const SEED_HIGH = 0x5bd1e995;
 const SEED_LOW = 0x1b873593;
 
 export function partitionToken(partitionKeyBytes: Uint8Array): Uint8Array {
-  const token = new Uint8Array(8);
-  const view = new DataView(token.buffer);
-  view.setUint32(0, murmur3(partitionKeyBytes, SEED_HIGH));
-  view.setUint32(4, murmur3(partitionKeyBytes, SEED_LOW));
+  // From Node's pool, not a `new Uint8Array(8)`: reading a small typed array's `.buffer` (a
+  // DataView over it, as the router does) makes V8 move it off its heap, a malloc each time.
+  const token = Buffer.allocUnsafe(8);
+  token.writeUInt32BE(murmur3(partitionKeyBytes, SEED_HIGH), 0);
+  token.writeUInt32BE(murmur3(partitionKeyBytes, SEED_LOW), 4);
   return token;
 }
 

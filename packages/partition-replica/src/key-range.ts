@@ -83,7 +83,7 @@ export function ownerToken(key: Uint8Array, value: Uint8Array, partitionKeyOf: P
   const partitionValue = item?.[name];
   if (!partitionValue || !isKeyValue(partitionValue)) return undefined;
   const token = partitionToken(keyValueBytes(partitionValue));
-  return new DataView(token.buffer).getBigUint64(0);
+  return new DataView(token.buffer, token.byteOffset, token.byteLength).getBigUint64(0);
 }
 
 export function contains(range: TokenRange, token: bigint): boolean {
