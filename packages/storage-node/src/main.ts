@@ -28,7 +28,15 @@ if (has('exit-with-parent')) {
     if (process.ppid !== parent) process.exit(1);
   }, PARENT_CHECK_MS).unref();
 }
-const id = Number(option('id'));
+/** A flag's value as a whole number of at least `min`: a mistyped one stops the process at once. */
+function integerOption(name: string, min: number): number {
+  const text = option(name);
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < min) throw new Error(`--${name} must be a whole number of at least ${min}, not ${JSON.stringify(text)}`);
+  return value;
+}
+
+const id = integerOption('id', 1);
 const layout = layoutFromJson(readFileSync(option('layout'), 'utf8'));
 const az = layout.nodes.find((node) => node.id === id)?.az;
 if (az === undefined) throw new Error(`node ${id} is not in the layout`);
@@ -37,8 +45,8 @@ for (const entry of option('peers', '').split(',').filter(Boolean)) {
   const [node, address] = entry.split('=');
   peers.set(Number(node), address as string);
 }
-const collectionLimit = option('item-collection-bytes-max', '');
-const snapshotEvery = option('snapshot-every', '');
+const collectionLimit = has('item-collection-bytes-max') ? integerOption('item-collection-bytes-max', 1) : undefined;
+const snapshotEvery = has('snapshot-every') ? integerOption('snapshot-every', 1) : undefined;
 
 const engine = await openRocksDbEngine(option('data-dir'));
 const transport = await GrpcTransport.start({ node: id, listen: option('raft', '127.0.0.1:0'), peers });
@@ -51,7 +59,7 @@ const node = await StorageNode.start({
   transport,
   map: layout.map,
   metadataVoters: layout.metadataVoters,
-  ...(snapshotEvery ? { snapshotEvery: Number(snapshotEvery) } : {}),
+  ...(snapshotEvery !== undefined ? { snapshotEvery } : {}),
   // Every node of the layout, spare ones too, keeps a copy of the metadata.
   metadataLearners: layout.nodes.map((entry) => entry.id).filter((node) => !layout.metadataVoters.includes(node)),
   leadership: {
@@ -61,7 +69,7 @@ const node = await StorageNode.start({
         resolveTable: (tableNumber) => (catalog as NodeCatalog).resolveTable(tableNumber),
       })(store),
     partitionKeyOf: partitionKeyNames({ resolveTable: (tableNumber) => catalog?.resolveTable(tableNumber) }),
-    ...(collectionLimit ? { itemCollectionBytesMax: Number(collectionLimit) } : {}),
+    ...(collectionLimit !== undefined ? { itemCollectionBytesMax: collectionLimit } : {}),
   },
 });
 catalog = new NodeCatalog(node.machine(METADATA_GROUP)!);
