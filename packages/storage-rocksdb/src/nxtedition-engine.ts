@@ -45,9 +45,13 @@ interface NativeBatch {
   /** Writes on the calling thread, as `batch()` does; throws on failure. */
   _writeSync(options: { sync: boolean }): void;
   _closeSync(): void;
+  /** Empties the batch for reuse. */
+  _clear(): void;
 }
 
 const NO_OPTIONS = {};
+/** A native batch that carried more than this is dropped after its write, not reused. */
+const REUSED_BATCH_BYTES_MAX = 1024 * 1024;
 
 function asBuffer(bytes: Bytes): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -78,6 +82,12 @@ export class RocksDbNotOpenError extends ShoalError {
 }
 
 class RocksDbEngine implements TextIterableEngine, SyncWritableEngine, SyncReadableEngine {
+  /**
+   * One native batch, cleared after each write rather than made anew: a new `WriteBatch` grows
+   * its buffer from nothing (a realloc at each doubling) and is freed by a GC finalizer.
+   */
+  private batch: NativeBatch | undefined;
+
   constructor(private readonly db: RocksLevel) {}
 
   async get(key: Bytes): Promise<Bytes | undefined> {
@@ -109,18 +119,29 @@ class RocksDbEngine implements TextIterableEngine, SyncWritableEngine, SyncReada
    * unsynced 1 KB puts, 2026-11-30). The write happens on the calling thread, before this returns.
    */
   writeSync(ops: readonly WriteOp[], options: WriteOptions): void {
-    const internals = this.db as unknown as RocksLevelInternals;
     // Only on an open store: the binding itself would not refuse a closed one.
     if (this.db.status !== 'open') throw new RocksDbNotOpenError(this.db.status);
-    const batch = internals._chainedBatch();
+    const batch = (this.batch ??= (this.db as unknown as RocksLevelInternals)._chainedBatch());
+    let bytes = 0;
     try {
       for (const op of ops) {
-        if (op.type === 'put') batch._put(op.key, op.value, NO_OPTIONS);
-        else batch._del(op.key, NO_OPTIONS);
+        if (op.type === 'put') {
+          batch._put(op.key, op.value, NO_OPTIONS);
+          bytes += op.key.length + op.value.length;
+        } else {
+          batch._del(op.key, NO_OPTIONS);
+          bytes += op.key.length;
+        }
       }
       batch._writeSync({ sync: options.sync });
     } finally {
-      batch._closeSync();
+      // A batch that grew large (a snapshot installed) is let go rather than kept at that size.
+      if (bytes > REUSED_BATCH_BYTES_MAX) {
+        batch._closeSync();
+        this.batch = undefined;
+      } else {
+        batch._clear();
+      }
     }
   }
 
@@ -162,6 +183,8 @@ class RocksDbEngine implements TextIterableEngine, SyncWritableEngine, SyncReada
   }
 
   async close(): Promise<void> {
+    this.batch?._closeSync();
+    this.batch = undefined;
     await this.db.close();
   }
 }
