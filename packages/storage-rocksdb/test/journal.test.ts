@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { JOURNAL_FILE_NAME, openRocksDbEngine } from '@shoal/storage-rocksdb';
+import { JOURNAL_FILE_NAME, openNxteditionEngine, openRocksDbEngine } from '@shoal/storage-rocksdb';
 
 const text = (value: string): Uint8Array => new TextEncoder().encode(value);
 const directories: string[] = [];
@@ -42,6 +42,22 @@ describe('RocksDB behind the journal', () => {
     for await (const [key, value] of recovered.iterate({})) rows.push(`${Buffer.from(key)}=${Buffer.from(value)}`);
     expect(rows).toEqual([25, 26, 27, 28, 29].map((i) => `k${i}=second ${i}`));
     await recovered.close();
+  });
+
+  it('opens a store written before the journal existed, and journals from then on', async () => {
+    const directory = temporaryDirectory();
+    const plain = await openNxteditionEngine(directory);
+    await plain.write([{ type: 'put', key: text('old'), value: text('kept') }], { sync: true });
+    await plain.close();
+    const journaled = await openRocksDbEngine(directory);
+    expect(Buffer.from((await journaled.get(text('old')))!).toString()).toBe('kept');
+    await journaled.write([{ type: 'put', key: text('new'), value: text('added') }], { sync: true });
+    await journaled.close();
+    const again = await openRocksDbEngine(directory);
+    const rows: string[] = [];
+    for await (const [key, value] of again.iterate({})) rows.push(`${Buffer.from(key)}=${Buffer.from(value)}`);
+    expect(rows).toEqual(['new=added', 'old=kept']);
+    await again.close();
   });
 
   it('writes synced batches without changing the journal file length', async () => {
