@@ -34,8 +34,8 @@ export class PowerLossJournalFile implements JournalFile {
   private unsynced: { offset: number; bytes: Uint8Array }[] = [];
 
   constructor(content: Uint8Array = new Uint8Array(4096)) {
-    this.durable = content.slice();
-    this.volatile = content.slice();
+    this.durable = new Uint8Array(content);
+    this.volatile = new Uint8Array(content);
   }
 
   get size(): number {
@@ -49,7 +49,8 @@ export class PowerLossJournalFile implements JournalFile {
   write(bytes: Uint8Array, offset: number): void {
     if (offset + bytes.length > this.volatile.length) throw new Error(`write past the file's end (${offset + bytes.length} > ${this.volatile.length})`);
     this.volatile.set(bytes, offset);
-    this.unsynced.push({ offset, bytes: bytes.slice() });
+    // A copy: the caller reuses its buffer (a Buffer's slice would be a view of it).
+    this.unsynced.push({ offset, bytes: new Uint8Array(bytes) });
   }
 
   sync(): void {

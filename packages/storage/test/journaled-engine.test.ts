@@ -61,10 +61,10 @@ describe('journaled engine', () => {
   it('after power losses holds every acknowledged synced write and a prefix of the rest (300 seeds)', async () => {
     for (let seed = 1; seed <= 300; seed++) {
       const random = new SeededRandom(seed);
-      const lapBytes = random.pick([1024, 2048, 8192, 65536]);
+      const options = { lapBytes: random.pick([1024, 2048, 8192, 65536]), pendingBytesMax: random.pick([64, 512, 1024 * 1024]) };
       let inner = new PowerLossEngine();
       let file = new PowerLossJournalFile(new Uint8Array(random.pick([256, 1024, 8192])));
-      let engine = await JournaledEngine.open(inner, file, { lapBytes });
+      let engine = await JournaledEngine.open(inner, file, options);
       let history: WriteOp[][] = [];
       let durable = 0;
       let wraps = 0;
@@ -83,7 +83,7 @@ describe('journaled engine', () => {
         }
         inner = inner.survivors(random);
         file = file.survivors(random);
-        engine = await JournaledEngine.open(inner, file, { lapBytes });
+        engine = await JournaledEngine.open(inner, file, options);
         const kept = prefixLength(history, await contents(engine), durable);
         if (kept < 0) throw new Error(`seed ${seed}, cycle ${cycle}: the state after the power loss is no prefix of the writes from batch ${durable} on`);
         history = history.slice(0, kept);

@@ -49,6 +49,8 @@ export interface JournalFile {
 export interface JournalOptions {
   /** Journal bytes written before it starts over at the file's start (after a checkpoint). */
   lapBytes?: number;
+  /** Bytes of unsynced records kept in memory before they are written out; tests lower it. */
+  pendingBytesMax?: number;
 }
 
 export const RESERVED_KEYS_FROM: Bytes = new Uint8Array(8).fill(0xff);
@@ -80,6 +82,7 @@ export class JournaledEngine implements SyncWritableEngine, SyncReadableEngine {
   readonly iterateText?: (range: KeyRange) => AsyncIterable<string>;
   readonly stats = { records: 0, syncs: 0, checkpoints: 0, largeBatches: 0, replayed: 0 };
   private readonly lapBytes: number;
+  private readonly pendingBytesMax: number;
   /** Where in the file the next flush writes. */
   private offset = 0;
   private pending = Buffer.allocUnsafe(PENDING_BYTES_MAX);
@@ -112,7 +115,9 @@ export class JournaledEngine implements SyncWritableEngine, SyncReadableEngine {
     options: JournalOptions,
   ) {
     this.lapBytes = options.lapBytes ?? JOURNAL_LAP_BYTES_DEFAULT;
+    this.pendingBytesMax = options.pendingBytesMax ?? PENDING_BYTES_MAX;
     assert(this.lapBytes >= JOURNAL_LAP_BYTES_MIN, `a journal lap of ${this.lapBytes} bytes is too small`);
+    assert(this.pendingBytesMax > 0, `pendingBytesMax must be positive: ${this.pendingBytesMax}`);
     if (canIterateText(inner)) this.iterateText = (range) => inner.iterateText(belowReserved(range));
   }
 
@@ -157,7 +162,7 @@ export class JournaledEngine implements SyncWritableEngine, SyncReadableEngine {
         this.flush();
         this.file.sync();
         this.stats.syncs++;
-      } else if (this.pendingBytes >= PENDING_BYTES_MAX) {
+      } else if (this.pendingBytes >= this.pendingBytesMax) {
         this.flush();
       }
       this.inner.writeSync(withSeq(ops, seq), { sync: false });
