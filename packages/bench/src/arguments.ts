@@ -4,7 +4,7 @@ export interface BenchOptions {
   warmupMs: number;
   concurrency: number[];
   workloads: string[];
-  targets: ('shoal' | 'shoal-cluster' | 'dynalite')[];
+  targets: ('shoal' | 'shoal-cluster' | 'dynalite' | 'floor')[];
   repeat: number;
   seed: number;
 }

@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseBenchArguments } from './arguments.js';
-import { startDynalite, startShoal, type ServerUnderTest } from './processes.js';
+import { startDynalite, startFloor, startShoal, type ServerUnderTest } from './processes.js';
 import { renderMarkdown } from './report.js';
 import { createTables, loadRecords, runCell, type CellResult } from './runner.js';
 import { WORKLOADS } from './workloads.js';
@@ -23,9 +23,14 @@ for (let round = 0; round < options.repeat; round++) {
   for (const target of options.targets) {
     const dataDir = join(root, `${target}-data`);
     rmSync(dataDir, { recursive: true, force: true });
-    const port = { shoal: 8100, dynalite: 8101, 'shoal-cluster': 8102 }[target];
+    const port = { shoal: 8100, dynalite: 8101, 'shoal-cluster': 8102, floor: 8103 }[target];
+    mkdirSync(dataDir, { recursive: true });
     const server: ServerUnderTest =
-      target === 'dynalite' ? await startDynalite(port, dataDir) : await startShoal(port, dataDir, target === 'shoal-cluster' ? 3 : 1);
+      target === 'dynalite'
+        ? await startDynalite(port, dataDir)
+        : target === 'floor'
+          ? await startFloor(port, dataDir)
+          : await startShoal(port, dataDir, target === 'shoal-cluster' ? 3 : 1);
     try {
       await createTables(server);
       await loadRecords(server, options.records, options.seed);

@@ -20,6 +20,13 @@ export async function startShoal(port: number, dataDir: string, nodes = 1): Prom
   return ready(nodes > 1 ? 'shoal-cluster' : 'shoal', child, `http://127.0.0.1:${port}`);
 }
 
+/** The floor (floor-server.ts): node:http and one fdatasync per write, nothing else. */
+export async function startFloor(port: number, dataDir: string): Promise<ServerUnderTest> {
+  const args = ['--import', 'tsx', 'packages/bench/src/floor-server.ts', String(port), dataDir];
+  const child = spawn(process.execPath, args, { cwd: REPOSITORY_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  return ready('floor', child, `http://127.0.0.1:${port}`);
+}
+
 export async function startDynalite(port: number, dataDir: string): Promise<ServerUnderTest> {
   const child = spawn(
     process.execPath,

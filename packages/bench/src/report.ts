@@ -8,16 +8,17 @@ function median(values: number[]): number {
 }
 
 /**
- * One table per Shoal target (`shoal`, `shoal-cluster`), one row per workload and concurrency:
- * medians over repeats, beside dynalite, and ratios.
+ * One table per target other than dynalite (`shoal`, `shoal-cluster`, `floor`), one row per
+ * workload and concurrency: medians over repeats, beside dynalite, and ratios.
  */
 export function renderMarkdown(results: CellResult[], options: BenchOptions): string {
   const tables: string[] = [];
   for (const target of options.targets.filter((candidate) => candidate !== 'dynalite')) {
+    const name = target === 'floor' ? 'floor' : 'Shoal';
     const lines = [
       `${target}:`,
       '',
-      '| workload | c | Shoal ops/s | dynalite ops/s | Shoal p50 ms | dynalite p50 ms | Shoal p99 ms | dynalite p99 ms | Shoal CPU µs/op | dynalite CPU µs/op | CPU ratio | p99 ratio |',
+      `| workload | c | ${name} ops/s | dynalite ops/s | ${name} p50 ms | dynalite p50 ms | ${name} p99 ms | dynalite p99 ms | ${name} CPU µs/op | dynalite CPU µs/op | CPU ratio | p99 ratio |`,
       '|---|---|---|---|---|---|---|---|---|---|---|---|',
     ];
     for (const workload of options.workloads) {

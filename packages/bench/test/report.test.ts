@@ -32,6 +32,17 @@ describe('the benchmark report', () => {
     );
   });
 
+  it("heads the floor target's table with its own name", () => {
+    const floorOptions = parseBenchArguments(['--targets', 'floor,dynalite', '--workloads', 'a', '--concurrency', '16']);
+    expect(renderMarkdown([cell('floor', 60), cell('dynalite', 150)], floorOptions).split('\n').slice(0, 5)).toEqual([
+      'floor:',
+      '',
+      '| workload | c | floor ops/s | dynalite ops/s | floor p50 ms | dynalite p50 ms | floor p99 ms | dynalite p99 ms | floor CPU µs/op | dynalite CPU µs/op | CPU ratio | p99 ratio |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|',
+      '| a | 16 | 5000 | 5000 | 1.50 | 1.50 | 6.00 | 6.00 | 60 | 150 | 0.40 | 1.00 |',
+    ]);
+  });
+
   it('names the cells whose answers were wrong or failed', () => {
     const report = renderMarkdown([cell('shoal-cluster', 100, 8556), cell('dynalite', 150)], options);
     expect(report.split('\n').at(-2)).toBe("Errors (these cells' figures do not count): shoal-cluster a c=16: 8556");
