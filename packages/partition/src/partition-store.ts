@@ -1,9 +1,10 @@
+import type { KeyValue } from '@shoal/codec';
 import { itemSizeBytes, type Item } from '@shoal/model';
 import type { KeyShape, TableStatistics } from '@shoal/metadata';
 import { canIterateText, canReadSync, GroupCommitQueueFull, type KeyRange, type StorageEngine, type WriteOp } from '@shoal/storage';
 import { applyWrite } from './apply.js';
 import type { WriteCommand, WriteOutcome } from './commands.js';
-import { itemStorageKey, tableKeyRange } from './item-key.js';
+import { itemCollectionPrefix, itemStorageKey, prefixEnd, tableKeyRange } from './item-key.js';
 import { indexEntryKey, indexKeyRange, indexWrites, projectForIndex, type IndexHandle } from './index-entries.js';
 import { CHANGE_LOG_RANGE, changeRecordOp, decodeChangeRecord } from './change-log.js';
 import { GlobalIndexMaintainer, type TableResolver } from './global-index-maintainer.js';
@@ -143,9 +144,15 @@ export class PartitionStore implements ItemStore {
   private changeSequence = 0;
   private readonly globalIndexes: GlobalIndexMaintainer;
 
-  /** Bytes of each item collection (items and their local index entries) of tables with local indexes. */
+  /**
+   * Bytes of each item collection (items and their local index entries) of tables with local
+   * indexes, for the collections written since this store was made: each is counted from
+   * storage before its first write here (see `countCollection`).
+   */
   private readonly collectionSizes = new Map<string, number>();
-  /** Recounts in progress (see `recount`), by table number. */
+  /** Item collections being counted: their writes wait. */
+  private readonly collectionCounts = new Map<string, Promise<void>>();
+  /** Recounts of table statistics in progress (see `recount`), by table number. */
   private readonly recounts = new Map<number, Promise<void>>();
 
   constructor(
@@ -197,10 +204,11 @@ export class PartitionStore implements ItemStore {
 
   execute(table: TableHandle, key: Item, command: WriteCommand): Promise<WriteOutcome> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
-    if (this.recounts.size > 0) {
-      // The item-collection limit needs the collections' sizes: such writes wait for their recount.
-      const recount = this.recounts.get(table.tableNumber);
-      if (recount && table.indexes?.some((index) => index.kind === 'local')) return recount.then(() => this.execute(table, key, command));
+    if (table.indexes?.some((index) => index.kind === 'local')) {
+      // The item-collection limit needs the collection's size: its first write waits for a count.
+      const partitionValue = key[table.shape.partitionKey.name] as KeyValue;
+      const id = collectionId(table.tableNumber, partitionValue);
+      if (!this.collectionSizes.has(id)) return this.countCollection(table, id, partitionValue).then(() => this.execute(table, key, command));
     }
     const storageKey = itemStorageKey(table.tableNumber, table.shape, key);
     const name = storageKeyName(storageKey);
@@ -335,19 +343,18 @@ export class PartitionStore implements ItemStore {
   }
 
   /**
-   * Recounts the items, index entries and item collections of `tables` from storage, in the
-   * background, so that a new leader (or a restarted server) serves at once instead of after a
-   * scan of everything it stores. Each count starts from zero in this call: the writes accounted
-   * from now on add to it, and a scan whose view of storage is taken in this same call (an
-   * iteration takes its view at its first step, which each `for await` below makes before its
-   * function first waits) adds what was stored before. Statistics are answered once their
-   * table's recount is done; writes to a table with local indexes wait for it (they enforce the
-   * item-collection limit). A failed recount fails the store, as a failed write does.
+   * Recounts the items and index entries of `tables` from storage, in the background, so that a
+   * new leader (or a restarted server) serves at once instead of after a scan of everything it
+   * stores. Each count starts from zero in this call: the writes accounted from now on add to
+   * it, and a scan whose view of storage is taken in this same call (an iteration takes its view
+   * at its first step, which each `for await` below makes before its function first waits) adds
+   * what was stored before. Statistics are answered once their table's recount is done. Writes
+   * do not wait for it (item collections are counted one by one, as they are written). A failed
+   * recount fails the store, as a failed write does.
    */
   recount(tables: readonly TableHandle[]): void {
     for (const table of tables) {
       const counts = [this.countItems(table.tableNumber), ...(table.indexes ?? []).map((index) => this.countIndexEntries(table.tableNumber, index.indexNumber))];
-      if (table.indexes?.some((index) => index.kind === 'local')) counts.push(this.countItemCollections(table));
       const done = Promise.all(counts).then(() => undefined);
       this.recounts.set(table.tableNumber, done);
       done.then(
@@ -381,18 +388,43 @@ export class PartitionStore implements ItemStore {
     }
   }
 
-  /** Item collections are counted while their table's writes wait, so nothing is added meanwhile. */
-  private async countItemCollections(table: TableHandle): Promise<void> {
-    for await (const [, value] of this.engine.iterate(tableKeyRange(table.tableNumber))) {
-      const stored = StoredItem.fromBytes(value);
-      const item = stored.item;
-      let size = stored.size;
-      for (const index of table.indexes ?? []) {
-        if (index.kind === 'local' && indexEntryKey(table.tableNumber, table.shape, index, item)) size += itemSizeBytes(projectForIndex(table.shape, index, item));
-      }
-      const id = collectionId(table.tableNumber, item[table.shape.partitionKey.name]);
-      this.collectionSizes.set(id, (this.collectionSizes.get(id) ?? 0) + size);
+  /**
+   * Counts one item collection from storage, once however many writes ask. No write to it has
+   * been applied by this store before (one would have needed its size), and its writes wait for
+   * the count, so storage holds all of it and nothing is added meanwhile. A failed count fails
+   * the store, as a failed write does.
+   */
+  private countCollection(table: TableHandle, id: string, partitionValue: KeyValue): Promise<void> {
+    let counting = this.collectionCounts.get(id);
+    if (!counting) {
+      counting = this.collectionBytes(table, partitionValue).then(
+        (bytes) => {
+          this.collectionSizes.set(id, bytes);
+          this.collectionCounts.delete(id);
+        },
+        (error: unknown) => {
+          this.failure ??= error;
+          this.collectionCounts.delete(id);
+          throw error;
+        },
+      );
+      this.collectionCounts.set(id, counting);
     }
+    return counting;
+  }
+
+  /** The stored bytes of one item collection: its items and their local index entries. */
+  private async collectionBytes(table: TableHandle, partitionValue: KeyValue): Promise<number> {
+    const prefix = itemCollectionPrefix(table.tableNumber, partitionValue);
+    let bytes = 0;
+    for await (const [, value] of this.engine.iterate({ gte: prefix, lt: prefixEnd(prefix) })) {
+      const stored = StoredItem.fromBytes(value);
+      bytes += stored.size;
+      for (const index of table.indexes ?? []) {
+        if (index.kind === 'local' && indexEntryKey(table.tableNumber, table.shape, index, stored.item)) bytes += itemSizeBytes(projectForIndex(table.shape, index, stored.item));
+      }
+    }
+    return bytes;
   }
 
   private accountIndex(tableNumber: number, indexNumber: number, removed: Item | undefined, added: Item | undefined): void {

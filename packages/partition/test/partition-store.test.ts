@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { prepareExpressions } from '@shoal/expressions';
 import type { TableStatistics } from '@shoal/metadata';
 import { itemSizeBytes } from '@shoal/model';
-import { PartitionStore, type IndexHandle, type WriteCommand } from '@shoal/partition';
+import { PartitionStore, tableKeyRange, type IndexHandle, type WriteCommand, type WriteOutcome } from '@shoal/partition';
 import { MemoryEngine, type Bytes, type KeyRange, type StorageEngine, type WriteOp } from '@shoal/storage';
 
 /** A durable writer whose syncs complete only when the test releases them, over a memory engine. */
@@ -30,6 +30,7 @@ function asyncOnly(engine: MemoryEngine): StorageEngine {
 const table = { tableNumber: 1, shape: { partitionKey: { name: 'id', type: 'S' as const } } };
 const key = { id: { S: 'counter' } };
 const flush = () => new Promise((resolve) => setImmediate(resolve));
+const hex = (bytes: Uint8Array | undefined): string => (bytes ? Buffer.from(bytes).toString('hex') : '');
 
 function increment(): WriteCommand {
   const { update } = prepareExpressions({ UpdateExpression: 'ADD n :one', ExpressionAttributeValues: { ':one': { N: '1' } } });
@@ -102,13 +103,18 @@ describe('PartitionStore under back-pressure', () => {
   });
 });
 
-/** A memory engine whose iterations, once `hold` is called, take their view and then wait for `release`. */
+/**
+ * A memory engine whose iterations, once `hold` is called (of the ranges it picks, or all), take
+ * their view and then wait for `release`.
+ */
 class HeldScans extends MemoryEngine {
   private gate: Promise<void> = Promise.resolve();
   private opened: () => void = () => {};
+  private held: (range: KeyRange) => boolean = () => true;
 
-  hold(): void {
+  hold(which: (range: KeyRange) => boolean = () => true): void {
     this.gate = new Promise((resolve) => (this.opened = resolve));
+    this.held = which;
   }
 
   release(): void {
@@ -119,7 +125,7 @@ class HeldScans extends MemoryEngine {
     const rows = super.iterate(range)[Symbol.asyncIterator]();
     // The memory engine takes its view in this first step, before the wait.
     const first = rows.next();
-    await this.gate;
+    if (this.held(range)) await this.gate;
     for (let row = await first; !row.done; row = await rows.next()) yield row.value;
   }
 }
@@ -146,7 +152,7 @@ describe('PartitionStore recounting what it stores', () => {
     // A table without local indexes takes writes during the recount: a new item and an overwrite.
     await store.execute(plain, keyOf('d'), putItem('d', 'new'));
     await store.execute(plain, keyOf('a'), putItem('a', 'longer text'));
-    // A table with local indexes waits: its item-collection sizes are being counted.
+    // Every scan is held, so a write to a table with local indexes waits: its collection is being counted.
     let localWritten = false;
     const local = store.execute(withLocalIndex, keyOf('b'), putItem('b', 'new')).then(() => (localWritten = true));
     let counted: TableStatistics | undefined;
@@ -159,5 +165,48 @@ describe('PartitionStore recounting what it stores', () => {
     expect(counted).toEqual({ itemCount: 4, sizeBytes: sizeOf('a', 'longer text') + sizeOf('b', 'old') + sizeOf('c', 'old') + sizeOf('d', 'new') });
     expect(await store.statisticsOf(withLocalIndex.tableNumber)).toEqual({ itemCount: 2, sizeBytes: sizeOf('a', 'old') + sizeOf('b', 'new') });
     expect((await store.indexStatisticsOf(withLocalIndex.tableNumber, byText.indexNumber)).itemCount).toBe(2);
+  });
+
+  it('lets a table with local indexes take writes while its statistics are recounted', async () => {
+    const engine = new HeldScans();
+    const direct = { write: (ops: WriteOp[]) => engine.write(ops, { sync: true }) };
+    await new PartitionStore(engine, direct).execute(withLocalIndex, keyOf('a'), putItem('a', 'old'));
+
+    const wholeTable = tableKeyRange(withLocalIndex.tableNumber);
+    engine.hold((range) => hex(range.gte) === hex(wholeTable.gte));
+    const store = new PartitionStore(engine, direct);
+    store.recount([withLocalIndex]);
+    const written = await store.execute(withLocalIndex, keyOf('b'), putItem('b', 'new'));
+    expect(written.status).toBe('applied');
+    let counted: TableStatistics | undefined;
+    const statistics = Promise.resolve(store.statisticsOf(withLocalIndex.tableNumber)).then((stats) => (counted = { ...stats }));
+    for (let i = 0; i < 5; i++) await flush();
+    expect(counted).toBeUndefined();
+    engine.release();
+    await statistics;
+    expect(counted).toEqual({ itemCount: 2, sizeBytes: sizeOf('a', 'old') + sizeOf('b', 'new') });
+  });
+
+  it('counts an item collection from storage before a new store first writes to it', async () => {
+    const engine = new MemoryEngine();
+    const direct = { write: (ops: WriteOp[]) => engine.write(ops, { sync: true }) };
+    const put = (sk: string, text: string): WriteCommand => ({ kind: 'put', item: { id: { S: 'a' }, sk: { S: sk }, text: { S: text } }, returnValues: 'NONE', returnItemOnConditionFailure: false });
+    const key = (sk: string) => ({ id: { S: 'a' }, sk: { S: sk } });
+    const collectionBytes = (outcome: WriteOutcome) => (outcome.status === 'applied' ? outcome.itemCollectionBytes : undefined);
+    const before = new PartitionStore(engine, direct);
+    const oneItem = collectionBytes(await before.execute(withLocalIndex, key('1'), put('1', 'x'.repeat(300))))!;
+    const twoItems = collectionBytes(await before.execute(withLocalIndex, key('2'), put('2', 'x'.repeat(300))))!;
+    expect(twoItems).toBe(2 * oneItem);
+
+    // A new store (a restart, a new leader) starts knowing no sizes: it must count what is
+    // stored, or a third item would fit under a limit that only two do.
+    const after = new PartitionStore(engine, direct, twoItems + 100);
+    const third = await after.execute(withLocalIndex, key('3'), put('3', 'x'.repeat(300)));
+    expect(third).toEqual({ status: 'rejected', rejection: { type: 'ItemCollectionSizeLimitExceededException', message: 'Collection size exceeded.' } });
+    const shorter = await after.execute(withLocalIndex, key('1'), put('1', 'x'.repeat(100)));
+    expect(collectionBytes(shorter)).toBe(twoItems - 2 * 200);
+    // Another collection of the same table is counted on its own, from nothing stored.
+    const other = await after.execute(withLocalIndex, keyOf('b'), putItem('b', 'new'));
+    expect(collectionBytes(other)).toBe(collectionBytes(await new PartitionStore(new MemoryEngine(), direct).execute(withLocalIndex, keyOf('b'), putItem('b', 'new'))));
   });
 });
