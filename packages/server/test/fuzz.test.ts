@@ -29,6 +29,12 @@ const templates: Array<[string, Record<string, unknown>]> = [
   ['BatchGetItem', { RequestItems: { Fuzz: { Keys: [key, { pk: { S: 'b' }, sk: { N: '2' } }], ProjectionExpression: 's' } } }],
   ['BatchWriteItem', { RequestItems: { Fuzz: [{ PutRequest: { Item: { ...key, s: { S: 'y' } } } }, { DeleteRequest: { Key: { pk: { S: 'b' }, sk: { N: '2' } } } }] } }],
   ['UpdateTimeToLive', { TableName: 'Fuzz', TimeToLiveSpecification: { Enabled: true, AttributeName: 'ttl' } }],
+  // A table with a local and a global index: writes maintain both, Queries read either.
+  ['PutItem', { TableName: 'FuzzIndexed', Item: { ...key, s: { S: 'x' }, n: { N: '5' } }, ReturnItemCollectionMetrics: 'SIZE' }],
+  ['UpdateItem', { TableName: 'FuzzIndexed', Key: key, UpdateExpression: 'SET s = :s, n = n + :one REMOVE t', ExpressionAttributeValues: { ':s': { S: 'y' }, ':one': { N: '1' } }, ReturnItemCollectionMetrics: 'SIZE' }],
+  ['DeleteItem', { TableName: 'FuzzIndexed', Key: key, ReturnItemCollectionMetrics: 'SIZE' }],
+  ['Query', { TableName: 'FuzzIndexed', IndexName: 'byS', KeyConditionExpression: 'pk = :p AND begins_with(s, :s)', ExpressionAttributeValues: { ':p': { S: 'a' }, ':s': { S: 'x' } }, Select: 'ALL_PROJECTED_ATTRIBUTES' }],
+  ['Query', { TableName: 'FuzzIndexed', IndexName: 'byN', KeyConditionExpression: 'n = :n', ExpressionAttributeValues: { ':n': { N: '5' } }, Limit: 2 }],
 ];
 
 const EXPRESSION_TOKENS = ['a', '#p', ':s', '(', ')', '.', '[', ']', '0', '1', ',', '=', '<>', '<', '>=', 'AND', 'OR', 'NOT', 'BETWEEN', 'IN', 'SET', 'REMOVE', 'ADD', 'DELETE', '+', '-', 'size', 'attribute_exists', 'begins_with', 'contains', 'list_append', 'if_not_exists', 'attribute_type', '"', '\u0000', '😀', ' '];
@@ -79,6 +85,14 @@ beforeAll(async () => {
     TableName: 'Fuzz',
     AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'N' }],
     KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+    BillingMode: 'PAY_PER_REQUEST',
+  });
+  await client.call('CreateTable', {
+    TableName: 'FuzzIndexed',
+    AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'N' }, { AttributeName: 's', AttributeType: 'S' }, { AttributeName: 'n', AttributeType: 'N' }],
+    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+    LocalSecondaryIndexes: [{ IndexName: 'byS', KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 's', KeyType: 'RANGE' }], Projection: { ProjectionType: 'KEYS_ONLY' } }],
+    GlobalSecondaryIndexes: [{ IndexName: 'byN', KeySchema: [{ AttributeName: 'n', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } }],
     BillingMode: 'PAY_PER_REQUEST',
   });
 });
