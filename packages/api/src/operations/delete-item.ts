@@ -1,9 +1,8 @@
 import { DynamoError, type Item } from '@shoal/model';
 import { checkKey } from '@shoal/partition';
-import { withConsumedCapacity, withItemCollectionMetrics, writeCapacityUnits } from '../capacity.js';
-import type { OperationHandler, Response } from '../context.js';
+import type { OperationHandler } from '../context.js';
 import { checkExpressionParameters } from '../expression-parameters.js';
-import { checkAttributeValues, prepareRequestExpressions, returnItemOnConditionFailure, throwUnlessApplied } from '../item-requests.js';
+import { checkAttributeValues, itemWriteResponse, prepareRequestExpressions, returnItemOnConditionFailure } from '../item-requests.js';
 import { activeTable } from '../tables.js';
 
 export const deleteItem: OperationHandler = async (request, context) => {
@@ -25,8 +24,5 @@ export const deleteItem: OperationHandler = async (request, context) => {
     returnValues: request.ReturnValues ?? 'NONE',
     returnItemOnConditionFailure: returnItemOnConditionFailure(request),
   });
-  throwUnlessApplied(outcome);
-  const response: Response = outcome.attributes ? { Attributes: outcome.attributes } : {};
-  withItemCollectionMetrics(request, response, handle.shape.partitionKey, key, outcome.itemCollectionBytes);
-  return withConsumedCapacity(request, response, table.TableName, () => writeCapacityUnits(outcome.before, outcome.after));
+  return itemWriteResponse(request, outcome, table.TableName, handle.shape.partitionKey, key);
 };

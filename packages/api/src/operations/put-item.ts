@@ -1,9 +1,8 @@
 import { DynamoError, ITEM_SIZE_BYTES_MAX, itemSizeBytes, type Item } from '@shoal/model';
 import { checkItemKey, extractKey } from '@shoal/partition';
-import { withConsumedCapacity, withItemCollectionMetrics, writeCapacityUnits } from '../capacity.js';
-import type { OperationHandler, Response } from '../context.js';
+import type { OperationHandler } from '../context.js';
 import { checkExpressionParameters } from '../expression-parameters.js';
-import { checkAttributeValues, prepareRequestExpressions, returnItemOnConditionFailure, throwUnlessApplied } from '../item-requests.js';
+import { checkAttributeValues, itemWriteResponse, prepareRequestExpressions, returnItemOnConditionFailure } from '../item-requests.js';
 import { activeTable } from '../tables.js';
 
 export const putItem: OperationHandler = async (request, context) => {
@@ -28,8 +27,5 @@ export const putItem: OperationHandler = async (request, context) => {
     returnValues: request.ReturnValues ?? 'NONE',
     returnItemOnConditionFailure: returnItemOnConditionFailure(request),
   });
-  throwUnlessApplied(outcome);
-  const response: Response = outcome.attributes ? { Attributes: outcome.attributes } : {};
-  withItemCollectionMetrics(request, response, handle.shape.partitionKey, item, outcome.itemCollectionBytes);
-  return withConsumedCapacity(request, response, table.TableName, () => writeCapacityUnits(outcome.before, outcome.after));
+  return itemWriteResponse(request, outcome, table.TableName, handle.shape.partitionKey, item);
 };

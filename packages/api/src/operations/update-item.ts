@@ -2,10 +2,9 @@ import { updatedPaths, type Update } from '@shoal/expressions';
 import { DynamoError, invalidParameter, type Item } from '@shoal/model';
 import type { KeyShape } from '@shoal/metadata';
 import { checkKey } from '@shoal/partition';
-import { withConsumedCapacity, withItemCollectionMetrics, writeCapacityUnits } from '../capacity.js';
-import type { OperationHandler, Response } from '../context.js';
+import type { OperationHandler } from '../context.js';
 import { checkExpressionParameters } from '../expression-parameters.js';
-import { checkAttributeValues, prepareRequestExpressions, returnItemOnConditionFailure, throwUnlessApplied } from '../item-requests.js';
+import { checkAttributeValues, itemWriteResponse, prepareRequestExpressions, returnItemOnConditionFailure } from '../item-requests.js';
 import { activeTable } from '../tables.js';
 
 export const updateItem: OperationHandler = async (request, context) => {
@@ -26,10 +25,7 @@ export const updateItem: OperationHandler = async (request, context) => {
     returnValues: request.ReturnValues ?? 'NONE',
     returnItemOnConditionFailure: returnItemOnConditionFailure(request),
   });
-  throwUnlessApplied(outcome);
-  const response: Response = outcome.attributes ? { Attributes: outcome.attributes } : {};
-  withItemCollectionMetrics(request, response, handle.shape.partitionKey, key, outcome.itemCollectionBytes);
-  return withConsumedCapacity(request, response, table.TableName, () => writeCapacityUnits(outcome.before, outcome.after));
+  return itemWriteResponse(request, outcome, table.TableName, handle.shape.partitionKey, key);
 };
 
 function checkKeyNotUpdated(shape: KeyShape, update: Update): void {
