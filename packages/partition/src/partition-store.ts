@@ -1,3 +1,4 @@
+import { assert } from '@shoal/base';
 import type { KeyValue } from '@shoal/codec';
 import { itemSizeBytes, type Item } from '@shoal/model';
 import type { KeyShape, TableStatistics } from '@shoal/metadata';
@@ -109,6 +110,20 @@ function collectionId(tableNumber: number, partitionValue: Item[string] | undefi
   return `${tableNumber}:${JSON.stringify(partitionValue)}`;
 }
 
+/** The size change of an item's collection: the item's and its local index entries'. */
+function collectionDelta(
+  before: Item | undefined,
+  after: Item | undefined,
+  changes: readonly { index: IndexHandle; removed: Item | undefined; added: Item | undefined }[],
+): number {
+  let delta = (after ? itemSizeBytes(after) : 0) - (before ? itemSizeBytes(before) : 0);
+  for (const change of changes) {
+    if (change.index.kind !== 'local') continue;
+    delta += (change.added ? itemSizeBytes(change.added) : 0) - (change.removed ? itemSizeBytes(change.removed) : 0);
+  }
+  return delta;
+}
+
 function decodeOptional(bytes: Uint8Array | undefined): Item | undefined {
   return bytes ? decodeItem(bytes) : undefined;
 }
@@ -204,25 +219,27 @@ export class PartitionStore implements ItemStore {
 
   execute(table: TableHandle, key: Item, command: WriteCommand): Promise<WriteOutcome> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
+    // The item's collection, on a table with local indexes (whose size limit needs its size).
+    let collection: string | undefined;
     if (table.indexes?.some((index) => index.kind === 'local')) {
-      // The item-collection limit needs the collection's size: its first write waits for a count.
       const partitionValue = key[table.shape.partitionKey.name] as KeyValue;
-      const id = collectionId(table.tableNumber, partitionValue);
-      if (!this.collectionSizes.has(id)) return this.countCollection(table, id, partitionValue).then(() => this.execute(table, key, command));
+      collection = collectionId(table.tableNumber, partitionValue);
+      // Its first write here waits for a count.
+      if (!this.collectionSizes.has(collection)) return this.countCollection(table, collection, partitionValue).then(() => this.execute(table, key, command));
     }
     const storageKey = itemStorageKey(table.tableNumber, table.shape, key);
     const name = storageKeyName(storageKey);
     if (canReadSync(this.engine)) {
       const pending = this.pending.get(name);
       const current = pending ? pending.item : decodeOptional(this.engine.getSync(storageKey));
-      return this.apply(table, storageKey, name, command, current);
+      return this.apply(table, storageKey, name, command, current, collection);
     }
     // An engine without synchronous reads: serialise prefetch-and-apply per item.
     const previous = this.prefetches.get(name) ?? Promise.resolve();
     const step = previous.then(async () => {
       const pending = this.pending.get(name);
       const current = pending ? pending.item : decodeOptional(await this.engine.get(storageKey));
-      return { result: this.apply(table, storageKey, name, command, current) };
+      return { result: this.apply(table, storageKey, name, command, current, collection) };
     });
     const settled = step.catch(() => undefined);
     this.prefetches.set(name, settled);
@@ -232,7 +249,15 @@ export class PartitionStore implements ItemStore {
     return step.then((applied) => applied.result);
   }
 
-  private apply(table: TableHandle, storageKey: Uint8Array, name: string, command: WriteCommand, current: Item | undefined): Promise<WriteOutcome> {
+  private apply(
+    table: TableHandle,
+    storageKey: Uint8Array,
+    name: string,
+    command: WriteCommand,
+    current: Item | undefined,
+    /** The item's collection when the table has local indexes (see `execute`). */
+    collection: string | undefined,
+  ): Promise<WriteOutcome> {
     // Refuse before applying when the disk is not keeping up: a write refused after it was
     // applied would leave later writes to the item built on a state that is never stored.
     const reserved = 1 + WRITE_OPS_RESERVED_PER_INDEX * (table.indexes?.length ?? 0);
@@ -248,10 +273,12 @@ export class PartitionStore implements ItemStore {
       else if (current) ops.push({ type: 'del', key: storageKey });
       // Global indexes are maintained asynchronously from the change log, as DynamoDB's are.
       if (ops.length > 0 && hasGlobals) ops.push(changeRecordOp(table.tableNumber, ++this.changeSequence, current, outcome.after));
-      if (ops.length > 0 && locals.length > 0) {
+      if (ops.length > 0 && collection !== undefined) {
         const { ops: indexOps, changes } = indexWrites(table.tableNumber, table.shape, locals, current, outcome.after, encodeItem);
-        const collection = this.collectionChange(table, current, outcome.after, changes);
-        if (collection && collection.delta > 0 && collection.size + collection.delta > this.itemCollectionBytesMax) {
+        const size = this.collectionSizes.get(collection);
+        assert(size !== undefined, `item collection ${collection} was written before it was counted`);
+        const delta = collectionDelta(current, outcome.after, changes);
+        if (delta > 0 && size + delta > this.itemCollectionBytesMax) {
           const rejected: WriteOutcome = {
             status: 'rejected',
             rejection: { type: 'ItemCollectionSizeLimitExceededException', message: 'Collection size exceeded.' },
@@ -259,10 +286,8 @@ export class PartitionStore implements ItemStore {
           const pending = this.pending.get(name);
           return pending ? pending.durable.then(() => rejected) : Promise.resolve(rejected);
         }
-        if (collection) {
-          this.collectionSizes.set(collection.id, collection.size + collection.delta);
-          outcome.itemCollectionBytes = collection.size + collection.delta;
-        }
+        this.collectionSizes.set(collection, size + delta);
+        outcome.itemCollectionBytes = size + delta;
         ops.push(...indexOps);
         for (const change of changes) this.accountIndex(table.tableNumber, change.index.indexNumber, change.removed, change.added);
       }
@@ -322,24 +347,6 @@ export class PartitionStore implements ItemStore {
 
   indexStatisticsOf(tableNumber: number, indexNumber: number): TableStatistics | Promise<TableStatistics> {
     return this.afterRecount(tableNumber, () => this.indexStatistics.get(`${tableNumber}:${indexNumber}`) ?? { itemCount: 0, sizeBytes: 0 });
-  }
-
-  /** The size change of the item's collection, for tables with local indexes (else undefined). */
-  private collectionChange(
-    table: TableHandle,
-    before: Item | undefined,
-    after: Item | undefined,
-    changes: { index: IndexHandle; removed: Item | undefined; added: Item | undefined }[],
-  ): { id: string; size: number; delta: number } | undefined {
-    if (!table.indexes?.some((index) => index.kind === 'local')) return undefined;
-    const item = (after ?? before) as Item;
-    const id = collectionId(table.tableNumber, item[table.shape.partitionKey.name]);
-    let delta = (after ? itemSizeBytes(after) : 0) - (before ? itemSizeBytes(before) : 0);
-    for (const change of changes) {
-      if (change.index.kind !== 'local') continue;
-      delta += (change.added ? itemSizeBytes(change.added) : 0) - (change.removed ? itemSizeBytes(change.removed) : 0);
-    }
-    return { id, size: this.collectionSizes.get(id) ?? 0, delta };
   }
 
   /**
