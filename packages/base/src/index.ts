@@ -2,4 +2,4 @@ export { assert, unreachable, AssertionError } from './assert.js';
 export { ShoalError, isShoalError, type Fault } from './errors.js';
 export { type Clock, systemClock, ManualClock } from './clock.js';
 export { type Random, SeededRandom } from './random.js';
-export { commandLineOptions } from './command-line.js';
+export { commandLineOptions, type CommandLineOptions } from './command-line.js';

@@ -17,7 +17,7 @@ import { METADATA_GROUP, StorageNode } from './storage-node.js';
  *     [--snapshot-every N] [--exit-with-parent]
  * Its AZ comes from the layout. Prints `storage node <id> (<az>) raft=<port> replica=<port>` once it serves.
  */
-const { option, has } = commandLineOptions(process.argv.slice(2));
+const { option, integer, has } = commandLineOptions(process.argv.slice(2));
 const PARENT_CHECK_MS = 500;
 
 // Started by `npm run cluster`: do not outlive the launcher (or a test) if it dies without
@@ -28,15 +28,7 @@ if (has('exit-with-parent')) {
     if (process.ppid !== parent) process.exit(1);
   }, PARENT_CHECK_MS).unref();
 }
-/** A flag's value as a whole number of at least `min`: a mistyped one stops the process at once. */
-function integerOption(name: string, min: number): number {
-  const text = option(name);
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < min) throw new Error(`--${name} must be a whole number of at least ${min}, not ${JSON.stringify(text)}`);
-  return value;
-}
-
-const id = integerOption('id', 1);
+const id = integer('id', 1);
 const layout = layoutFromJson(readFileSync(option('layout'), 'utf8'));
 const az = layout.nodes.find((node) => node.id === id)?.az;
 if (az === undefined) throw new Error(`node ${id} is not in the layout`);
@@ -45,8 +37,8 @@ for (const entry of option('peers', '').split(',').filter(Boolean)) {
   const [node, address] = entry.split('=');
   peers.set(Number(node), address as string);
 }
-const collectionLimit = has('item-collection-bytes-max') ? integerOption('item-collection-bytes-max', 1) : undefined;
-const snapshotEvery = has('snapshot-every') ? integerOption('snapshot-every', 1) : undefined;
+const collectionLimit = has('item-collection-bytes-max') ? integer('item-collection-bytes-max', 1) : undefined;
+const snapshotEvery = has('snapshot-every') ? integer('snapshot-every', 1) : undefined;
 
 const engine = await openRocksDbEngine(option('data-dir'));
 const transport = await GrpcTransport.start({ node: id, listen: option('raft', '127.0.0.1:0'), peers });
