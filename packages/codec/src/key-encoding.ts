@@ -23,7 +23,6 @@ const NUMBER_POSITIVE = 0x03;
 /** DynamoDB exponents lie within [-130, 125]; the bias keeps them positive in two bytes. */
 const EXPONENT_BIAS = 1024;
 
-
 export type KeyValue = { S: string } | { N: string } | { B: string };
 
 export function keyValueBytes(value: KeyValue): Uint8Array {
